@@ -1,0 +1,1 @@
+//! Version ranges (CPAN::Meta::Requirements).
