@@ -155,7 +155,7 @@ fn int_string(n: &str) -> String {
         PerlNumber::Float(f) => {
             if f.is_nan() || f.is_infinite() {
                 format_nv(f)
-            } else if f >= 0.0 && f < 18_446_744_073_709_551_615.5 {
+            } else if (0.0..18_446_744_073_709_551_615.5).contains(&f) {
                 (f.trunc() as u64).to_string()
             } else if f < 0.0 && f > -9_223_372_036_854_775_808.5 {
                 (f.trunc() as i64).to_string()
@@ -195,7 +195,9 @@ fn float2vv(n: &str) -> String {
     }
     let mut ret = format!("v{rev}");
     for chunk in mantissa.as_bytes().chunks(3) {
-        let value: u32 = chunk.iter().fold(0, |acc, &b| acc * 10 + u32::from(b - b'0'));
+        let value: u32 = chunk
+            .iter()
+            .fold(0, |acc, &b| acc * 10 + u32::from(b - b'0'));
         ret.push('.');
         ret.push_str(&value.to_string());
     }
@@ -296,6 +298,11 @@ pub fn vcmp(l: &str, r: &str) -> Ordering {
             r = float2vv(&r);
         }
     }
+    // Underscore removal can turn `_undef` into `undef`, which sorts below everything.
+    let defined = (l != "undef").cmp(&(r != "undef"));
+    if defined != Ordering::Equal {
+        return defined;
+    }
     if l.starts_with('v') && r.starts_with('v') {
         let by_points = vstring_points(&l).cmp(&vstring_points(&r));
         if by_points != Ordering::Equal {
@@ -324,6 +331,7 @@ mod tests {
     #[test]
     fn quirks() {
         assert_eq!(vcmp("undef", "0"), Ordering::Equal);
+        assert_eq!(vcmp("_undef", ""), Ordering::Less);
         assert_eq!(vcmp("1.10", "1.9"), Ordering::Less); // numerically 1.1 < 1.9
         assert_eq!(vcmp("1.0", "1"), Ordering::Greater); // equal numbers, then string order
         assert_eq!(vcmp("v1.02", "v1.2"), Ordering::Equal);

@@ -35,8 +35,6 @@ fn is_terminator(b: u8) -> bool {
 /// What the prescan learned about a string it accepted.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Prescan {
-    /// Where the version text stopped (index into the scanned bytes).
-    pub end: usize,
     pub qv: bool,
     pub saw_decimal: u32,
     pub alpha: bool,
@@ -191,14 +189,15 @@ pub(crate) fn prescan(s: &[u8], strict: bool, force_qv: bool) -> Result<Prescan,
         d += 1;
     }
     let next = c.at(d);
-    if !next.is_ascii_digit() && !(next == 0 || matches!(next, b';' | b':' | b'{' | b'}')) {
+    // version.pm 0.9930 (perl 5.40) also accepts `:` here, for `class NAME VERSION :attrs`;
+    // 0.9929, the one in perl 5.36 that riverpan follows, does not.
+    if !(next.is_ascii_digit() || next == 0 || matches!(next, b';' | b'{' | b'}')) {
         return Err(VersionError::NonNumericData);
     }
     if saw_decimal > 1 && d > 0 && c.at(d - 1) == b'.' {
         return Err(VersionError::TrailingDecimal);
     }
     Ok(Prescan {
-        end: d,
         qv,
         saw_decimal,
         alpha,
@@ -229,7 +228,6 @@ pub(crate) fn scan(input: &[u8], force_qv: bool) -> Result<Scanned, VersionError
     let pre = match prescan(s, false, force_qv) {
         Ok(p) => p,
         Err(_) if is_undef => Prescan {
-            end: 0,
             qv: force_qv,
             saw_decimal: 0,
             alpha: false,
