@@ -1,1 +1,251 @@
-//! placeholder
+//! riverpan's HTTP server.
+//!
+//! Today it is a status server; the CPAN mirror, the upload endpoint and the CPAN Testers API
+//! will be mounted on the same router in later releases.  Routes:
+//!
+//! | route            | answer                                                        |
+//! |------------------|---------------------------------------------------------------|
+//! | `GET /`          | HTML status page                                              |
+//! | `GET /api/v1/status` | the same facts as JSON ([`Status`])                        |
+//! | `GET /healthz`   | `ok` (text/plain), for load balancers and container probes    |
+//! | `GET /metrics`   | Prometheus text format                                        |
+//! | anything else    | `404 not found` (`405` for a known path with another method)  |
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let store = riverpan_store::Store::open("riverpan-data").expect("store");
+//! let state = riverpan_server::ServerState::new(env!("CARGO_PKG_VERSION"), store);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:5000").await?;
+//! riverpan_server::serve(listener, state, riverpan_server::shutdown_signal()).await
+//! # }
+//! ```
+
+mod metrics;
+mod status;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use riverpan_store::Store;
+
+pub use metrics::UNMATCHED_PATH_LABEL;
+pub use status::{MirrorStatus, Status, StoreStatus};
+
+/// Everything the handlers share: cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct ServerState {
+    inner: Arc<SharedState>,
+}
+
+struct SharedState {
+    version: String,
+    data_dir: PathBuf,
+    /// One connection behind a mutex: status requests are rare and short, and a
+    /// connection pool arrives with the mirror.
+    store: Mutex<Store>,
+    started: Instant,
+    metrics: metrics::RequestCounters,
+}
+
+impl ServerState {
+    /// State for a server reporting riverpan version `version` and serving from `store` (whose
+    /// data directory is shown on the status page as given to [`Store::open`]).
+    pub fn new(version: impl Into<String>, store: Store) -> ServerState {
+        ServerState {
+            inner: Arc::new(SharedState {
+                version: version.into(),
+                data_dir: store.data_dir().to_path_buf(),
+                store: Mutex::new(store),
+                started: Instant::now(),
+                metrics: metrics::RequestCounters::default(),
+            }),
+        }
+    }
+
+    /// The riverpan version this server reports.
+    pub fn version(&self) -> &str {
+        &self.inner.version
+    }
+
+    /// The data directory this server serves from.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// Time since the state was created, i.e. since the server started.
+    pub fn uptime(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A handler that panicked while holding the lock cannot have left the connection in a
+        // half-written state (SQLite rolls back unfinished transactions), so keep using it.
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Why a request could not be answered; becomes a `500` response and an error log line.
+#[derive(Debug, thiserror::Error)]
+enum HandlerError {
+    #[error("store: {0}")]
+    Store(#[from] riverpan_store::StoreError),
+    #[error("background task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+impl IntoResponse for HandlerError {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self, "request failed");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("internal server error: {self}\n"),
+        )
+            .into_response()
+    }
+}
+
+/// The application: every route, the 404 fallback and the request-counting middleware.
+pub fn router(state: ServerState) -> Router {
+    Router::new()
+        .route("/", get(status_page))
+        .route("/api/v1/status", get(status_json))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .fallback(not_found)
+        // `layer` (not `route_layer`) so that 404s are counted too; axum applies it per route,
+        // which is what makes `MatchedPath` visible to the middleware.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then stops accepting connections
+/// and waits for the requests in flight to finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ServerState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A future that completes when the process receives SIGINT (Ctrl-C) or SIGTERM (`docker stop`,
+/// systemd).
+///
+/// The handlers are installed when this function is called, not when the future is first
+/// polled, so a signal that arrives between the call and the start of [`serve`] still shuts the
+/// server down cleanly instead of killing the process.  Must be called inside a tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            let (mut interrupt, mut terminate) = match (interrupt, terminate) {
+                (Ok(interrupt), Ok(terminate)) => (interrupt, terminate),
+                (Err(error), _) | (_, Err(error)) => {
+                    // Without handlers the default action (terminate) still stops the process.
+                    tracing::error!(%error, "cannot install the SIGINT/SIGTERM handlers");
+                    return std::future::pending().await;
+                }
+            };
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!("SIGINT received, shutting down"),
+                _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => tracing::info!("Ctrl-C received, shutting down"),
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// Reads the status off the store on the blocking pool: SQLite calls block.
+async fn current_status(state: &ServerState) -> Result<Status, HandlerError> {
+    let state = state.clone();
+    let status = tokio::task::spawn_blocking(move || Status::collect(&state)).await??;
+    Ok(status)
+}
+
+async fn status_page(State(state): State<ServerState>) -> Result<Html<String>, HandlerError> {
+    Ok(Html(status::render_html(&current_status(&state).await?)))
+}
+
+async fn status_json(State(state): State<ServerState>) -> Result<Json<Status>, HandlerError> {
+    Ok(Json(current_status(&state).await?))
+}
+
+async fn healthz() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok")
+}
+
+async fn metrics_text(State(state): State<ServerState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        state
+            .inner
+            .metrics
+            .render(&state.inner.version, state.uptime()),
+    )
+}
+
+async fn not_found() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "not found\n",
+    )
+}
+
+/// Counts every answered request by route and status for `/metrics`, and logs it.
+async fn count_requests(
+    State(state): State<ServerState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // The route pattern, not the requested path: labels must come from a small fixed set, or a
+    // scanner probing random URLs would create unbounded time series.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(UNMATCHED_PATH_LABEL, |matched| matched.as_str())
+        .to_owned();
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status();
+    state.inner.metrics.record(&route, status.as_u16());
+    tracing::debug!(
+        %method,
+        %uri,
+        status = status.as_u16(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,153 @@
+//! The config file and how it combines with environment variables and flags.
+//!
+//! Precedence, highest first: command-line flag, `RIVERPAN_*` environment variable, config file,
+//! built-in default.  Flags and environment variables are merged by clap (each flag declares its
+//! variable), so this module only has to put the file underneath them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::GlobalOptions;
+
+/// The config file looked for in the data directory when `--config` is not given.
+pub(crate) const CONFIG_FILE_NAME: &str = "riverpan.toml";
+
+/// Where `serve` listens when nothing else says.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:5000";
+
+/// The config file's contents.  Unknown keys are errors: a misspelt key silently ignored is a
+/// setting that silently does not apply.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfigFile {
+    /// `[server]`
+    #[serde(default)]
+    pub server: ServerSection,
+}
+
+/// The `[server]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ServerSection {
+    /// `listen = "127.0.0.1:5000"`: the address `serve` binds.
+    pub listen: Option<String>,
+}
+
+/// A config file together with where it came from (for messages).
+#[derive(Debug, Default)]
+pub(crate) struct LoadedConfig {
+    pub file: ConfigFile,
+    /// `None` when no file was found and the defaults apply.
+    pub path: Option<PathBuf>,
+}
+
+/// Loads `--config FILE` (which must exist), or else `DIR/riverpan.toml` when it exists, or else
+/// nothing.
+pub(crate) fn load(globals: &GlobalOptions) -> anyhow::Result<LoadedConfig> {
+    let path = match &globals.config_file {
+        Some(explicit) => explicit.clone(),
+        None => {
+            let implicit = globals.data_dir.join(CONFIG_FILE_NAME);
+            if !implicit.exists() {
+                return Ok(LoadedConfig::default());
+            }
+            implicit
+        }
+    };
+    Ok(LoadedConfig {
+        file: read(&path)?,
+        path: Some(path),
+    })
+}
+
+fn read(path: &Path) -> anyhow::Result<ConfigFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+/// Which layer a setting came from, for the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    FlagOrEnvironment,
+    ConfigFile,
+    Default,
+}
+
+/// The listen address: `flag_or_env` (clap's merge of `--listen` and `RIVERPAN_LISTEN`), else
+/// the file's `[server] listen`, else [`DEFAULT_LISTEN`].
+pub(crate) fn resolve_listen(flag_or_env: Option<&str>, config: &ConfigFile) -> (String, Source) {
+    if let Some(listen) = flag_or_env {
+        (listen.to_owned(), Source::FlagOrEnvironment)
+    } else if let Some(listen) = &config.server.listen {
+        (listen.clone(), Source::ConfigFile)
+    } else {
+        (DEFAULT_LISTEN.to_owned(), Source::Default)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ConfigFile, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    #[test]
+    fn an_empty_file_means_defaults() -> Result<(), toml::de::Error> {
+        let config = parse("")?;
+        assert_eq!(
+            resolve_listen(None, &config),
+            (DEFAULT_LISTEN.to_owned(), Source::Default)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn flag_or_env_wins_over_the_file_which_wins_over_the_default() -> Result<(), toml::de::Error> {
+        let config = parse("[server]\nlisten = \"0.0.0.0:8080\"\n")?;
+        assert_eq!(
+            resolve_listen(None, &config),
+            ("0.0.0.0:8080".to_owned(), Source::ConfigFile)
+        );
+        assert_eq!(
+            resolve_listen(Some("[::1]:9000"), &config),
+            ("[::1]:9000".to_owned(), Source::FlagOrEnvironment)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        assert!(parse("[server]\nlisten = \"x\"\nlisen = \"typo\"\n").is_err());
+        assert!(parse("[sever]\nlisten = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn explicit_config_file_must_exist() {
+        let globals = GlobalOptions {
+            data_dir: PathBuf::from("/nonexistent-riverpan-data"),
+            config_file: Some(PathBuf::from("/nonexistent-riverpan.toml")),
+        };
+        let error = load(&globals).expect_err("a missing --config file is an error");
+        assert!(
+            format!("{error:#}").contains("cannot read the config file /nonexistent-riverpan.toml"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn implicit_config_file_is_optional() -> anyhow::Result<()> {
+        let globals = GlobalOptions {
+            data_dir: PathBuf::from("/nonexistent-riverpan-data"),
+            config_file: None,
+        };
+        let loaded = load(&globals)?;
+        assert!(loaded.path.is_none());
+        assert!(loaded.file.server.listen.is_none());
+        Ok(())
+    }
+}

@@ -1,0 +1,95 @@
+//! `riverpan serve`: opens the store and runs the HTTP server until SIGINT/SIGTERM.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use riverpan_server::ServerState;
+use riverpan_store::Store;
+
+use crate::config;
+use crate::GlobalOptions;
+
+const SERVE_AFTER_HELP: &str = "\
+Listen address: --listen, else $RIVERPAN_LISTEN, else `listen` in the [server] table of the
+config file, else 127.0.0.1:5000. Use port 0 for any free port (the log says which).
+
+Routes:
+  /                HTML status page
+  /api/v1/status   the same as JSON
+  /healthz         \"ok\"
+  /metrics         Prometheus metrics
+
+Stops cleanly on SIGINT (Ctrl-C) and SIGTERM.
+
+Examples:
+  riverpan serve
+  riverpan --data /srv/riverpan serve --listen 0.0.0.0:8080
+  RIVERPAN_LISTEN='[::1]:5000' riverpan serve";
+
+/// Open (or create) the store in the data directory and serve the status page.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Open the store in the data directory (--data, created when missing), bring \
+        its schema up to date, and serve riverpan over HTTP: today a status page, a JSON status \
+        API, a health check and Prometheus metrics. The CPAN mirror and uploads come later.",
+    after_help = SERVE_AFTER_HELP
+)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:5000 or [::]:80 [default: 127.0.0.1:5000].
+    #[arg(long, value_name = "ADDR", env = "RIVERPAN_LISTEN")]
+    listen: Option<String>,
+}
+
+/// Runs `riverpan serve`.
+pub(crate) fn run(globals: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let loaded = config::load(globals)?;
+    match &loaded.path {
+        Some(path) => tracing::info!(config = %path.display(), "config file loaded"),
+        None => tracing::debug!("no config file; using defaults"),
+    }
+    let (listen, source) = config::resolve_listen(args.listen.as_deref(), &loaded.file);
+    tracing::debug!(%listen, ?source, "listen address chosen");
+
+    // An absolute path on the status page says unambiguously where the data is.
+    std::fs::create_dir_all(&globals.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            globals.data_dir.display()
+        )
+    })?;
+    let data_dir = std::fs::canonicalize(&globals.data_dir)
+        .with_context(|| format!("cannot resolve {}", globals.data_dir.display()))?;
+    let store = Store::open(&data_dir)?;
+    tracing::info!(
+        store = %store.path().display(),
+        schema_version = store.schema_version()?,
+        "store opened"
+    );
+    let state = ServerState::new(env!("CARGO_PKG_VERSION"), store);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        // Before the "serving" line: whoever reads it may signal right away.
+        let shutdown = riverpan_server::shutdown_signal();
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the listening address")?;
+        tracing::info!(
+            "riverpan {} serving http://{addr}/ (data directory {})",
+            env!("CARGO_PKG_VERSION"),
+            data_dir.display()
+        );
+        riverpan_server::serve(listener, state, shutdown)
+            .await
+            .context("server failed")?;
+        tracing::info!("server stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
