@@ -20,7 +20,12 @@ pub fn read_lines_arg() -> Vec<String> {
 
 /// Runs `op` over the whole input `rounds` times and prints `label <ns per op>`; the checksum
 /// returned by `op` keeps the optimiser from discarding the work.
-pub fn time_ns_per_op(label: &str, ops_per_round: usize, rounds: usize, mut op: impl FnMut() -> u64) {
+pub fn time_ns_per_op(
+    label: &str,
+    ops_per_round: usize,
+    rounds: usize,
+    mut op: impl FnMut() -> u64,
+) {
     let mut checksum = 0u64;
     let start = Instant::now();
     for _ in 0..rounds {

@@ -14,11 +14,20 @@ fn main() {
             .map(|v| v.components().len() as u64)
             .sum()
     });
-    let parsed: Vec<Version> = lines.iter().filter_map(|s| Version::parse(s).ok()).collect();
+    let parsed: Vec<Version> = lines
+        .iter()
+        .filter_map(|s| Version::parse(s).ok())
+        .collect();
     time_ns_per_op("compare", parsed.len() - 1, rounds, || {
-        parsed.windows(2).map(|w| (w[0].cmp(&w[1]) as i64 + 1) as u64).sum()
+        parsed
+            .windows(2)
+            .map(|w| (w[0].cmp(&w[1]) as i64 + 1) as u64)
+            .sum()
     });
     time_ns_per_op("vcmp", lines.len() - 1, rounds, || {
-        lines.windows(2).map(|w| (vcmp(&w[0], &w[1]) as i64 + 1) as u64).sum()
+        lines
+            .windows(2)
+            .map(|w| (vcmp(&w[0], &w[1]) as i64 + 1) as u64)
+            .sum()
     });
 }
