@@ -10,16 +10,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let d = DistnameInfo::new(path);
-    let fields = [
-        d.dist(),
-        d.version(),
-        d.maturity(),
-        d.cpanid(),
-        d.distvname(),
-        d.extension(),
-        d.filename(),
-        d.pathname(),
-    ];
+    let fields = d.fields().map(|(_, value)| value);
     let _ = (d.maturity_kind(), d.is_developer(), d.properties());
 
     let pathname = d.pathname().unwrap_or_default();

@@ -194,31 +194,52 @@ impl DistnameInfo {
         Some(&self.pathname)
     }
 
-    /// The key/value pairs of Perl's `properties` method (the object's hash), in a fixed
-    /// order: `dist`, `version`, `maturity`, `cpanid`, `distvname`, `extension`, `filename`,
-    /// `pathname`.
+    /// All eight accessors in a fixed order ([`FIELD_NAMES`]), with `None` where Perl's
+    /// accessor returns undef: what `riverpan distname --json` prints and tests compare.
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 8] {
+        let values = [
+            self.dist(),
+            self.version(),
+            self.maturity(),
+            self.cpanid(),
+            self.distvname(),
+            self.extension(),
+            self.filename(),
+            self.pathname(),
+        ];
+        let mut pairs = [("", None); 8];
+        for (pair, (name, value)) in pairs.iter_mut().zip(FIELD_NAMES.into_iter().zip(values)) {
+            *pair = (name, value);
+        }
+        pairs
+    }
+
+    /// The key/value pairs of Perl's `properties` method (the object's hash), in the order of
+    /// [`FIELD_NAMES`].
     ///
     /// As in Perl, `cpanid`, `distvname` and `extension` are only present when they were
     /// found, while `dist` and `version` are always present (possibly with an undefined value).
     pub fn properties(&self) -> Vec<(&'static str, Option<&str>)> {
-        let mut props = Vec::with_capacity(8);
-        props.push(("dist", self.dist()));
-        props.push(("version", self.version()));
-        props.push(("maturity", self.maturity()));
-        if let Some(cpanid) = self.cpanid() {
-            props.push(("cpanid", Some(cpanid)));
-        }
-        if let Some(distvname) = self.distvname() {
-            props.push(("distvname", Some(distvname)));
-        }
-        if let Some(extension) = self.extension() {
-            props.push(("extension", Some(extension)));
-        }
-        props.push(("filename", self.filename()));
-        props.push(("pathname", self.pathname()));
-        props
+        self.fields()
+            .into_iter()
+            .filter(|(name, value)| {
+                value.is_some() || !matches!(*name, "cpanid" | "distvname" | "extension")
+            })
+            .collect()
     }
 }
+
+/// The names of `CPAN::DistnameInfo`'s eight accessors, in the order riverpan reports them.
+pub const FIELD_NAMES: [&str; 8] = [
+    "dist",
+    "version",
+    "maturity",
+    "cpanid",
+    "distvname",
+    "extension",
+    "filename",
+    "pathname",
+];
 
 /// `&s[start..end]` for offsets that are known to be at ASCII characters (so at char
 /// boundaries); never panics.

@@ -7,16 +7,7 @@ use proptest::prelude::*;
 type Fields<'a> = [Option<&'a str>; 8];
 
 fn fields(d: &DistnameInfo) -> Fields<'_> {
-    [
-        d.dist(),
-        d.version(),
-        d.maturity(),
-        d.cpanid(),
-        d.distvname(),
-        d.extension(),
-        d.filename(),
-        d.pathname(),
-    ]
+    d.fields().map(|(_, value)| value)
 }
 
 fn check(path: &str, want: Fields<'_>) {

@@ -28,19 +28,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use cpan_distname::DistnameInfo;
+use cpan_distname::{DistnameInfo, FIELD_NAMES as FIELDS};
 use serde_json::Value;
-
-const FIELDS: [&str; 8] = [
-    "dist",
-    "version",
-    "maturity",
-    "cpanid",
-    "distvname",
-    "extension",
-    "filename",
-    "pathname",
-];
 
 /// Reads one JSON string per line; the path is decoded as a *byte* string (JSON::PP without
 /// `utf8`, then `utf8::downgrade`), exactly as Perl sees a path read from a file without any
@@ -160,16 +149,7 @@ fn compare(source: &str, paths: &[String]) -> usize {
     let mut mismatches = Vec::new();
     for (path, expected) in paths.iter().zip(&perl) {
         let d = DistnameInfo::new(path);
-        let got = [
-            d.dist(),
-            d.version(),
-            d.maturity(),
-            d.cpanid(),
-            d.distvname(),
-            d.extension(),
-            d.filename(),
-            d.pathname(),
-        ];
+        let got = d.fields().map(|(_, value)| value);
         let mut diffs = Vec::new();
         for ((field, got), want) in FIELDS.iter().zip(got).zip(expected) {
             match perl_str(want) {

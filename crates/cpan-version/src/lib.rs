@@ -305,3 +305,28 @@ impl Ord for Version {
         self.significant().cmp(other.significant())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    /// Expected values printed by perl 5.36: `version->new(NUMBER)->stringify`, `->numify`.
+    #[test]
+    fn numbers_become_versions_as_in_perl() {
+        for (n, stringify, numify) in [
+            (1.10, "1.1", "1.100"),
+            (1.0, "1", "1.000"),
+            (0.000015, "0.000015", "0.000015"),
+            (1.23456789012, "1.23456789", "1.234567890"),
+            (5.006001, "5.006001", "5.006001"),
+        ] {
+            let v = Version::from_number(n).expect("a finite number is a version");
+            assert_eq!(
+                (v.stringify().as_str(), v.numify().as_str()),
+                (stringify, numify),
+                "{n}"
+            );
+        }
+        assert!(Version::from_number(f64::INFINITY).is_err());
+    }
+}
