@@ -7,6 +7,7 @@
 mod config;
 mod distname_cmd;
 mod input;
+mod inspect_cmd;
 mod logging;
 mod serve_cmd;
 mod version_cmd;
@@ -31,7 +32,7 @@ const EXIT_USAGE: u8 = 2;
     long_about = "riverpan is a self-hostable CPAN in one binary: PAUSE-style uploads and \
         indexing, a CPAN mirror, CPAN Testers and MetaCPAN's river.\n\n\
         Today it serves a status page (`riverpan serve`) and offers the CPAN vocabulary as \
-        stable scripting commands (`riverpan version`, `riverpan distname`).",
+        stable scripting commands (`riverpan version`, `riverpan distname`, `riverpan inspect`).",
     after_help = "Configuration: flags win over RIVERPAN_* environment variables, which win over \
         the config file (TOML), which wins over the defaults. Example riverpan.toml:\n\n  \
         [server]\n  listen = \"127.0.0.1:5000\"\n\n\
@@ -39,7 +40,8 @@ const EXIT_USAGE: u8 = 2;
         riverpan serve\n  \
         riverpan --data /srv/riverpan serve --listen 0.0.0.0:8080\n  \
         riverpan version --json 1.02_03\n  \
-        riverpan distname authors/id/N/NE/NEILB/Foo-Bar-1.23.tar.gz"
+        riverpan distname authors/id/N/NE/NEILB/Foo-Bar-1.23.tar.gz\n  \
+        riverpan inspect --json Foo-Bar-1.23.tar.gz"
 )]
 struct Cli {
     /// Data directory: holds the store (riverpan.sqlite) and, by default, the config file.
@@ -76,6 +78,7 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     Version(version_cmd::VersionArgs),
     Distname(distname_cmd::DistnameArgs),
+    Inspect(inspect_cmd::InspectArgs),
 }
 
 /// Global options every subcommand may need.
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve_cmd::run(&globals, &args),
         Command::Version(args) => version_cmd::run(&args),
         Command::Distname(args) => distname_cmd::run(&args),
+        Command::Inspect(args) => inspect_cmd::run(&args),
     };
     match outcome {
         Ok(code) => code,
