@@ -9,7 +9,9 @@ use cpan_archive::ArchiveFormat;
 use rayon::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let list = std::env::args().nth(1).ok_or("usage: decompress-bench LIST")?;
+    let list = std::env::args()
+        .nth(1)
+        .ok_or("usage: decompress-bench LIST")?;
     let paths: Vec<String> = std::io::BufReader::new(std::fs::File::open(list)?)
         .lines()
         .collect::<Result<_, _>>()?;

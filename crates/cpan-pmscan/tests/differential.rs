@@ -311,7 +311,17 @@ fn classify(
     {
         return "' in package names: PAUSE converts only the first";
     }
-    if text.contains("class ")
+    if differing.iter().any(|(n, v)| {
+        v == "undef"
+            && basename_matches_package(path, n)
+            && theirs
+                .iter()
+                .any(|(m, w)| m == n && text.contains(&format!("package {m} {w}")))
+    }) && matches!(outcome.file_version, Some(FileVersion::Undef))
+    {
+        return "basename package with inline version and file version undef: PAUSE's `\"undef\" gt $v` vs Parse::PMFile's special case";
+    }
+    if (text.contains("class ") || text.contains("role "))
         && (text.contains("use Object::Pad")
             || text.contains("Feature::Compat::Class")
             || text.contains("experimental"))

@@ -375,3 +375,23 @@ fn helpers_from_pause() {
     assert!(basename_matches_package("X-1/Bar.pm.PL", "HTML::Bar"));
     assert!(!basename_matches_package("X-1/lib/Bar.pm", "Foo::FooBar"));
 }
+
+#[test]
+fn assignment_to_a_shared_namespace_variable_is_evaluated() {
+    // Exporter-Easy: `$Exporter::Easy::VERSION = '0.18';` — PAUSE localises the very variable
+    // it assigns, so the value does not depend on the real Perl's Exporter:: namespace.
+    let outcome = cpan_pmscan::examine_pmfile(
+        "Exporter-Easy-0.18/lib/Exporter/Easy.pm",
+        b"package Exporter::Easy;\n$Exporter::Easy::VERSION = '0.18';\n1;\n",
+        &cpan_pmscan::ScanOptions::default(),
+    );
+    let found: Vec<(String, String)> = outcome
+        .packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![("Exporter::Easy".to_string(), "0.18".to_string())]
+    );
+}

@@ -183,8 +183,7 @@ pub fn dist_path(name: &str) -> String {
 /// Which archive members the inspection needs the bytes of: META files, and `.pm` files outside
 /// the top-level directories PAUSE never scans.
 fn wanted(path: &str) -> bool {
-    if path.ends_with("/META.json") || path.ends_with("/META.yml") || path.ends_with("META6.json")
-    {
+    if path.ends_with("/META.json") || path.ends_with("/META.yml") || path.ends_with("META6.json") {
         return true;
     }
     if !is_pm_candidate(path) {
@@ -210,8 +209,17 @@ fn is_pm_candidate(path: &str) -> bool {
 /// dependencies or examples, never the distribution's own modules.
 fn in_skipped_top_dir(inner: &str) -> bool {
     const SKIPPED: [&str; 11] = [
-        "t/", "xt/", "inc/", "local/", "perl5/", "fatlib/", "example/", "examples/", "ex/",
-        "eg/", "demo/",
+        "t/",
+        "xt/",
+        "inc/",
+        "local/",
+        "perl5/",
+        "fatlib/",
+        "example/",
+        "examples/",
+        "ex/",
+        "eg/",
+        "demo/",
     ];
     SKIPPED.iter().any(|dir| inner.starts_with(dir))
 }
@@ -280,7 +288,8 @@ impl NameRules {
         } else if perl_like(dist) {
             note(
                 "perl_like_release",
-                "Files named perl-<digits> that are not official perl releases are never indexed.".into(),
+                "Files named perl-<digits> that are not official perl releases are never indexed."
+                    .into(),
                 true,
             );
         }
@@ -290,7 +299,8 @@ impl NameRules {
             } else if is_bare_pm(dist) {
                 note(
                     "bare_pm_file",
-                    "Bare .pm files are not indexed: upload a distribution made with 'make dist'.".into(),
+                    "Bare .pm files are not indexed: upload a distribution made with 'make dist'."
+                        .into(),
                     true,
                 );
                 rules.stop = true;
@@ -310,7 +320,9 @@ impl NameRules {
             if *is_skip {
                 skip(inspection, code, message.clone());
             } else {
-                inspection.problems.push(Problem::new(code, message.clone()));
+                inspection
+                    .problems
+                    .push(Problem::new(code, message.clone()));
             }
         }
     }
@@ -368,7 +380,9 @@ fn inspect_listing(inspection: &mut DistInspection, listing: &ArchiveListing, re
     let meta = meta.as_ref().unwrap_or(&empty);
 
     if inspection.skip.is_none() {
-        let distribution_type = meta.get("distribution_type").and_then(RawValue::as_perl_string);
+        let distribution_type = meta
+            .get("distribution_type")
+            .and_then(RawValue::as_perl_string);
         let release_status = meta
             .get("release_status")
             .and_then(RawValue::as_perl_string)
@@ -697,7 +711,10 @@ fn capitalization_warning(inspection: &mut DistInspection, pmfile: &str, package
     let Some((_, module)) = pmfile.split_once("/lib/") else {
         return;
     };
-    let module = module.strip_suffix(".pm").unwrap_or(module).replace('/', "::");
+    let module = module
+        .strip_suffix(".pm")
+        .unwrap_or(module)
+        .replace('/', "::");
     if module.eq_ignore_ascii_case(package) && module != package {
         inspection.problems.push(Problem::new(
             "capitalization_mismatch",
@@ -818,7 +835,10 @@ mod tests {
             module_build_version("Module::Build version 0.2808"),
             Some("0.2808".into())
         );
-        assert_eq!(module_build_version("ExtUtils::MakeMaker version 7.1"), None);
+        assert_eq!(
+            module_build_version("ExtUtils::MakeMaker version 7.1"),
+            None
+        );
         assert_eq!(perl_numeric_prefix("0.28.08"), 0.28);
         assert_eq!(perl_numeric_prefix("0.2808"), 0.2808);
     }

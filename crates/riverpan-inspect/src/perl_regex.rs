@@ -21,7 +21,9 @@ impl InterpolatedPattern {
 
     /// Whether the pattern matches `subject`.
     pub fn matches_start_of(&self, subject: &str) -> bool {
-        self.regex.as_ref().is_some_and(|regex| regex.is_match(subject))
+        self.regex
+            .as_ref()
+            .is_some_and(|regex| regex.is_match(subject))
     }
 }
 

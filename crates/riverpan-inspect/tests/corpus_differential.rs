@@ -26,7 +26,9 @@ fn corpus_dir() -> Option<PathBuf> {
     }
     let dir = std::env::var_os("CPAN_CORPUS_DIR")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/cpan-corpus")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/cpan-corpus"))
+        })?;
     let orig = dir.join("orig");
     orig.is_dir().then_some(orig)
 }
@@ -53,7 +55,9 @@ fn sample(orig: &Path) -> Vec<PathBuf> {
     if wanted == "all" {
         return all;
     }
-    let n: usize = wanted.parse().expect("RIVERPAN_INSPECT_SAMPLE is a number or 'all'");
+    let n: usize = wanted
+        .parse()
+        .expect("RIVERPAN_INSPECT_SAMPLE is a number or 'all'");
     if all.len() <= n {
         return all;
     }
@@ -103,7 +107,8 @@ fn reference_entries(value: &Value) -> Entries {
             packages
                 .iter()
                 .map(|(name, package)| {
-                    let field = |key: &str| package[key].as_str().unwrap_or("<non-string>").to_string();
+                    let field =
+                        |key: &str| package[key].as_str().unwrap_or("<non-string>").to_string();
                     (name.clone(), (field("version"), field("file")))
                 })
                 .collect()
@@ -122,7 +127,11 @@ fn inspect_agrees_with_the_pause_reference_pipeline() {
         return;
     }
     let paths = sample(&orig);
-    assert!(!paths.is_empty(), "the corpus directory {} is empty", orig.display());
+    assert!(
+        !paths.is_empty(),
+        "the corpus directory {} is empty",
+        orig.display()
+    );
     let limits = cpan_archive::Limits::default();
     let ours: BTreeMap<String, riverpan_inspect::DistInspection> = paths
         .par_iter()
@@ -141,15 +150,25 @@ fn inspect_agrees_with_the_pause_reference_pipeline() {
     let mut method_disagreements = Vec::new();
     for (file, inspection) in &ours {
         let Some(reference) = theirs.get(file) else {
-            categories.entry("reference crashed").or_default().push(file.clone());
+            categories
+                .entry("reference crashed")
+                .or_default()
+                .push(file.clone());
             continue;
         };
-        let short = Path::new(file).file_name().map_or(file.clone(), |name| name.to_string_lossy().into_owned());
+        let short = Path::new(file)
+            .file_name()
+            .map_or(file.clone(), |name| name.to_string_lossy().into_owned());
         let their_entries = reference_entries(reference);
         let our_entries: Entries = inspection
             .packages
             .iter()
-            .map(|(name, package)| (name.clone(), (package.version.clone(), package.file.clone())))
+            .map(|(name, package)| {
+                (
+                    name.clone(),
+                    (package.version.clone(), package.file.clone()),
+                )
+            })
             .collect();
         let names: BTreeSet<&String> = their_entries.keys().chain(our_entries.keys()).collect();
         for name in names {
@@ -159,11 +178,14 @@ fn inspect_agrees_with_the_pause_reference_pipeline() {
                 (Some(a), Some(b)) if a.0 != b.0 => categories
                     .entry("version differs")
                     .or_default()
-                    .push(format!("{short}: {name} riverpan {} reference {}", a.0, b.0)),
-                (Some(a), Some(b)) => categories
-                    .entry("file differs")
-                    .or_default()
-                    .push(format!("{short}: {name} riverpan {} reference {}", a.1, b.1)),
+                    .push(format!(
+                        "{short}: {name} riverpan {} reference {}",
+                        a.0, b.0
+                    )),
+                (Some(a), Some(b)) => categories.entry("file differs").or_default().push(format!(
+                    "{short}: {name} riverpan {} reference {}",
+                    a.1, b.1
+                )),
                 (Some(a), None) => categories
                     .entry("only riverpan lists the package")
                     .or_default()
@@ -177,23 +199,38 @@ fn inspect_agrees_with_the_pause_reference_pipeline() {
         }
         let their_skip = reference["skip"].as_str().map(str::to_string);
         if their_skip != inspection.skip_code {
-            skip_disagreements.push(format!("{short}: riverpan {:?} reference {:?}", inspection.skip_code, their_skip));
+            skip_disagreements.push(format!(
+                "{short}: riverpan {:?} reference {:?}",
+                inspection.skip_code, their_skip
+            ));
         }
         let their_meta = reference["meta"].as_str().map(str::to_string);
         if their_meta != inspection.meta {
-            meta_disagreements.push(format!("{short}: riverpan {:?} reference {:?}", inspection.meta, their_meta));
+            meta_disagreements.push(format!(
+                "{short}: riverpan {:?} reference {:?}",
+                inspection.meta, their_meta
+            ));
         }
         let their_method = reference["method"].as_str().map(str::to_string);
         let our_method = inspection.method.map(|method| {
-            serde_json::to_value(method).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            serde_json::to_value(method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
         });
         if their_method != our_method {
-            method_disagreements.push(format!("{short}: riverpan {our_method:?} reference {their_method:?}"));
+            method_disagreements.push(format!(
+                "{short}: riverpan {our_method:?} reference {their_method:?}"
+            ));
         }
     }
 
     let mut report = String::new();
-    let ratio = if total == 0 { 1.0 } else { agree as f64 / total as f64 };
+    let ratio = if total == 0 {
+        1.0
+    } else {
+        agree as f64 / total as f64
+    };
     report.push_str(&format!(
         "archives: {}\n(dist, package, version, file) entries: {total}, agreeing: {agree} ({:.3}%)\n\
          skip disagreements: {}\nMETA file disagreements: {}\nmethod disagreements: {}\n",

@@ -100,7 +100,11 @@ fn scenario_3_package_block_and_version_forms() {
             p("Pkg::Name", "1.000", "lib/Pkg/Name.pm"),
             p("Pkg::NameBlock", "1.000", "lib/Pkg/NameBlock.pm"),
             p("Pkg::NameVersion", "1.000", "lib/Pkg/NameVersion.pm"),
-            p("Pkg::NameVersionBlock", "1.000", "lib/Pkg/NameVersionBlock.pm"),
+            p(
+                "Pkg::NameVersionBlock",
+                "1.000",
+                "lib/Pkg/NameVersionBlock.pm"
+            ),
         ]
     );
 }
@@ -111,7 +115,10 @@ fn scenario_4_forms_of_version() {
         "authors/id/R/RJ/RJBS/VVVVVV-6.666.tar.gz",
         &[
             Member::File("VVVVVV-6.666/META.yml", META_YML),
-            Member::File("VVVVVV-6.666/lib/VVVVVV.pm", "package VVVVVV;\nour $VERSION = '6.666';\n1;\n"),
+            Member::File(
+                "VVVVVV-6.666/lib/VVVVVV.pm",
+                "package VVVVVV;\nour $VERSION = '6.666';\n1;\n",
+            ),
             Member::File(
                 "VVVVVV-6.666/lib/VVVVVV/Bogus.pm",
                 "package VVVVVV::Bogus;\nour $VERSION = '6.666june6';\n1;\n",
@@ -165,8 +172,16 @@ fn scenario_5_glob_assignment_and_8_comparison_is_not_assignment() {
         packages(&i),
         vec![
             p("Globby::Version", "1.234", "lib/Globby/Version.pm"),
-            p("Globby::Version::Example", "0.003", "lib/Globby/Version/Example.pm"),
-            p("Version::Cmp::Example", "0.003", "lib/Version/Cmp/Example.pm"),
+            p(
+                "Globby::Version::Example",
+                "0.003",
+                "lib/Globby/Version/Example.pm"
+            ),
+            p(
+                "Version::Cmp::Example",
+                "0.003",
+                "lib/Version/Cmp/Example.pm"
+            ),
         ]
     );
 }
@@ -214,13 +229,22 @@ fn scenario_10_capitalization_warning() {
         "authors/id/R/RJ/RJBS/fewer-0.202.tar.gz",
         &[
             Member::File("fewer-0.202/META.yml", META_YML),
-            Member::File("fewer-0.202/lib/more.pm", "package More;\nour $VERSION = '0.202';\n1;\n"),
-            Member::File("fewer-0.202/lib/fewer.pm", "package Fewer;\nour $VERSION = '0.202';\n1;\n"),
+            Member::File(
+                "fewer-0.202/lib/more.pm",
+                "package More;\nour $VERSION = '0.202';\n1;\n",
+            ),
+            Member::File(
+                "fewer-0.202/lib/fewer.pm",
+                "package Fewer;\nour $VERSION = '0.202';\n1;\n",
+            ),
         ],
     );
     assert_eq!(
         packages(&i),
-        vec![p("Fewer", "0.202", "lib/fewer.pm"), p("More", "0.202", "lib/more.pm")]
+        vec![
+            p("Fewer", "0.202", "lib/fewer.pm"),
+            p("More", "0.202", "lib/more.pm")
+        ]
     );
     let warnings: Vec<_> = i
         .problems
@@ -229,7 +253,9 @@ fn scenario_10_capitalization_warning() {
         .map(|p| p.message.clone())
         .collect();
     assert_eq!(warnings.len(), 2);
-    assert!(warnings.iter().any(|m| m.contains("Capitalization of package (Fewer)")));
+    assert!(warnings
+        .iter()
+        .any(|m| m.contains("Capitalization of package (Fewer)")));
     assert!(warnings.iter().any(|m| m.contains("(More)")));
 }
 
@@ -252,13 +278,23 @@ fn scenario_12_release_status_not_stable() {
         "authors/id/O/OP/OPRIME/Pie-Eater-1.24.tar.gz",
         &[
             Member::File("Pie-Eater-1.24/META.json", meta),
-            Member::File("Pie-Eater-1.24/lib/Pie/Eater.pm", "package Pie::Eater;\nour $VERSION = '1.24';\n1;\n"),
+            Member::File(
+                "Pie-Eater-1.24/lib/Pie/Eater.pm",
+                "package Pie::Eater;\nour $VERSION = '1.24';\n1;\n",
+            ),
         ],
     );
     assert_eq!(i.skip_code.as_deref(), Some("meta_unstable"));
-    assert!(i.skip.as_deref().unwrap().contains("META release_status is not stable"));
+    assert!(i
+        .skip
+        .as_deref()
+        .unwrap()
+        .contains("META release_status is not stable"));
     // The packages are still listed (the indexer records permissions for trial releases).
-    assert_eq!(packages(&i), vec![p("Pie::Eater", "1.24", "lib/Pie/Eater.pm")]);
+    assert_eq!(
+        packages(&i),
+        vec![p("Pie::Eater", "1.24", "lib/Pie/Eater.pm")]
+    );
 }
 
 #[test]
@@ -271,7 +307,10 @@ fn scenario_13_no_meta_file() {
         )],
     );
     assert_eq!(i.skip_code.as_deref(), Some("no_meta"));
-    assert!(i.skip.unwrap().contains("Distribution included neither META.json nor META.yml"));
+    assert!(i
+        .skip
+        .unwrap()
+        .contains("Distribution included neither META.json nor META.yml"));
     assert_eq!(i.meta, None);
 }
 
@@ -286,7 +325,10 @@ fn scenarios_14_15_developer_releases() {
             name,
             &[
                 Member::File("Just-Testing-1.22/META.yml", META_YML),
-                Member::File("Just-Testing-1.22/lib/Just/Testing.pm", "package Just::Testing;\nour $VERSION = '1.22';\n1;\n"),
+                Member::File(
+                    "Just-Testing-1.22/lib/Just/Testing.pm",
+                    "package Just::Testing;\nour $VERSION = '1.22';\n1;\n",
+                ),
             ],
         );
         assert_eq!(i.skip_code.as_deref(), Some("developer_release"), "{name}");
@@ -297,9 +339,15 @@ fn scenarios_14_15_developer_releases() {
     zip.start_file("Foo-1.0/META.yml", options).unwrap();
     zip.write_all(META_YML.as_bytes()).unwrap();
     zip.start_file("Foo-1.0/lib/Foo.pm", options).unwrap();
-    zip.write_all(b"package Foo;\nour $VERSION = '1.0';\n1;\n").unwrap();
+    zip.write_all(b"package Foo;\nour $VERSION = '1.0';\n1;\n")
+        .unwrap();
     let bytes = zip.finish().unwrap().into_inner();
-    let i = inspect_reader("authors/id/A/AB/ABC/Foo-1.0-TRIAL.zip", Cursor::new(bytes), &Limits::default()).unwrap();
+    let i = inspect_reader(
+        "authors/id/A/AB/ABC/Foo-1.0-TRIAL.zip",
+        Cursor::new(bytes),
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(i.skip, None);
     assert_eq!(packages(&i), vec![p("Foo", "1.0", "lib/Foo.pm")]);
 }
@@ -308,7 +356,10 @@ fn scenarios_14_15_developer_releases() {
 fn scenario_16_perl_like_and_perl_releases() {
     let members = [
         Member::File("perl-6/META.yml", META_YML),
-        Member::File("perl-6/lib/perl/rocks.pm", "package perl::rocks;\nour $VERSION = '1';\n1;\n"),
+        Member::File(
+            "perl-6/lib/perl/rocks.pm",
+            "package perl::rocks;\nour $VERSION = '1';\n1;\n",
+        ),
     ];
     let i = inspect("authors/id/P/PL/PLUGH/perl-6.tar.gz", &members);
     assert_eq!(i.skip_code.as_deref(), Some("perl_like_release"));
@@ -319,12 +370,18 @@ fn scenario_16_perl_like_and_perl_releases() {
         "authors/id/O/OP/OPRIME/perl-5.20.2.tar.gz",
         &[
             Member::File("perl-5.20.2/META.yml", META_YML),
-            Member::File("perl-5.20.2/ext/POSIX/lib/POSIX.pm", "package POSIX;\nour $VERSION = '1.38_03';\n1;\n"),
+            Member::File(
+                "perl-5.20.2/ext/POSIX/lib/POSIX.pm",
+                "package POSIX;\nour $VERSION = '1.38_03';\n1;\n",
+            ),
         ],
     );
     assert_eq!(i.skip, None);
     assert!(has_problem(&i, "perl_release"));
-    assert_eq!(packages(&i), vec![p("POSIX", "1.38_03", "ext/POSIX/lib/POSIX.pm")]);
+    assert_eq!(
+        packages(&i),
+        vec![p("POSIX", "1.38_03", "ext/POSIX/lib/POSIX.pm")]
+    );
 }
 
 #[test]
@@ -332,7 +389,10 @@ fn scenario_17_perl6_distribution() {
     let i = inspect(
         "authors/id/F/FR/FROGGS/Perl6/Inline-1.1.tar.gz",
         &[
-            Member::File("Inline-1.1/META6.json", r#"{"name":"Inline","version":"1.1"}"#),
+            Member::File(
+                "Inline-1.1/META6.json",
+                r#"{"name":"Inline","version":"1.1"}"#,
+            ),
             Member::File("Inline-1.1/lib/Inline.pm", "package Inline;\n1;\n"),
         ],
     );
@@ -348,11 +408,17 @@ fn scenario_37_provides_with_empty_file_and_meta_version_wins() {
         "authors/id/M/MY/MYSTERIO/Provides-NoFile-0.50.tar.gz",
         &[
             Member::File("Provides-NoFile-0.50/META.json", meta),
-            Member::File("Provides-NoFile-0.50/lib/Provides/NoFile.pm", "package Provides::NoFile;\n$VERSION = 1;\n1;\n"),
+            Member::File(
+                "Provides-NoFile-0.50/lib/Provides/NoFile.pm",
+                "package Provides::NoFile;\n$VERSION = 1;\n1;\n",
+            ),
         ],
     );
     assert_eq!(i.method, Some(IndexMethod::Meta));
-    assert_eq!(packages(&i), vec![p("Provides::NoFile", "1.5", "lib/Provides/NoFile.pm")]);
+    assert_eq!(
+        packages(&i),
+        vec![p("Provides::NoFile", "1.5", "lib/Provides/NoFile.pm")]
+    );
 }
 
 #[test]
@@ -366,7 +432,10 @@ fn d2_d3_provides_is_verbatim_and_ignores_no_index_package() {
     );
     assert_eq!(
         packages(&i),
-        vec![p("Foo", "1.2_3", "lib/Foo.pm"), p("Foo::V", "v1.2.3", "lib/Foo/V.pm")]
+        vec![
+            p("Foo", "1.2_3", "lib/Foo.pm"),
+            p("Foo::V", "v1.2.3", "lib/Foo/V.pm")
+        ]
     );
 }
 
@@ -383,7 +452,10 @@ fn d5_tar_xz_is_not_indexed_by_pause_but_inspected() {
 
 #[test]
 fn meta_choice_json_wins_unless_only_in_a_subdirectory() {
-    let pm = Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\nour $VERSION = '1.0';\n1;\n");
+    let pm = Member::File(
+        "Foo-1.0/lib/Foo.pm",
+        "package Foo;\nour $VERSION = '1.0';\n1;\n",
+    );
     let i = inspect(
         "Foo-1.0.tar.gz",
         &[
@@ -404,7 +476,10 @@ fn meta_choice_json_wins_unless_only_in_a_subdirectory() {
     );
     assert_eq!(i.meta.as_deref(), Some("Foo-1.0/META.yml"));
     // A META file under t/ does not count.
-    let i = inspect("Foo-1.0.tar.gz", &[Member::File("Foo-1.0/t/META.yml", META_YML)]);
+    let i = inspect(
+        "Foo-1.0.tar.gz",
+        &[Member::File("Foo-1.0/t/META.yml", META_YML)],
+    );
     assert_eq!(i.skip_code.as_deref(), Some("no_meta"));
 }
 
@@ -415,7 +490,10 @@ fn symlinked_and_empty_meta_are_ignored() {
         &[
             Member::File("Foo-1.0/real.yml", META_YML),
             Member::Symlink("Foo-1.0/META.yml", "real.yml"),
-            Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\nour $VERSION = '1.0';\n1;\n"),
+            Member::File(
+                "Foo-1.0/lib/Foo.pm",
+                "package Foo;\nour $VERSION = '1.0';\n1;\n",
+            ),
         ],
     );
     assert_eq!(i.meta, None);
@@ -423,7 +501,10 @@ fn symlinked_and_empty_meta_are_ignored() {
     assert_eq!(packages(&i), vec![p("Foo", "1.0", "lib/Foo.pm")]);
     let i = inspect(
         "Foo-1.0.tar.gz",
-        &[Member::File("Foo-1.0/META.yml", ""), Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\n1;\n")],
+        &[
+            Member::File("Foo-1.0/META.yml", ""),
+            Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\n1;\n"),
+        ],
     );
     assert!(has_problem(&i, "meta_empty"));
     assert_eq!(packages(&i), vec![p("Foo", "undef", "lib/Foo.pm")]);
@@ -434,7 +515,10 @@ fn module_build_empty_provides_falls_back_to_files() {
     let meta = "---\nname: Foo\ngenerated_by: Module::Build version 0.2501\nprovides: {}\n";
     let members = [
         Member::File("Foo-1.0/META.yml", meta),
-        Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\nour $VERSION = '1.0';\n1;\n"),
+        Member::File(
+            "Foo-1.0/lib/Foo.pm",
+            "package Foo;\nour $VERSION = '1.0';\n1;\n",
+        ),
     ];
     let i = inspect("Foo-1.0.tar.gz", &members);
     assert_eq!(i.method, Some(IndexMethod::Files));
@@ -443,7 +527,10 @@ fn module_build_empty_provides_falls_back_to_files() {
     let meta = "---\nname: Foo\ngenerated_by: Module::Build version 0.3601\nprovides: {}\n";
     let i = inspect(
         "Foo-1.0.tar.gz",
-        &[Member::File("Foo-1.0/META.yml", meta), Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\n1;\n")],
+        &[
+            Member::File("Foo-1.0/META.yml", meta),
+            Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\n1;\n"),
+        ],
     );
     assert_eq!(i.method, Some(IndexMethod::Meta));
     assert!(i.packages.is_empty());
@@ -467,7 +554,11 @@ fn skipped_directories_and_no_index_as_regexes() {
         ("Foo-1.0/lib/t/Keep.pm", pm("Foo::Keep")),
     ];
     let mut members = vec![Member::File("Foo-1.0/META.yml", meta)];
-    members.extend(files.iter().map(|(path, content)| Member::File(path, content)));
+    members.extend(
+        files
+            .iter()
+            .map(|(path, content)| Member::File(path, content)),
+    );
     let i = inspect("Foo-1.0.tar.gz", &members);
     let names: Vec<String> = i.packages.keys().cloned().collect();
     // no_index namespace does not cover the namespace package itself.
@@ -476,9 +567,15 @@ fn skipped_directories_and_no_index_as_regexes() {
 
 #[test]
 fn dist_level_refusals() {
-    let pm = Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\nour $VERSION = '1.0';\n1;\n");
+    let pm = Member::File(
+        "Foo-1.0/lib/Foo.pm",
+        "package Foo;\nour $VERSION = '1.0';\n1;\n",
+    );
     let meta = Member::File("Foo-1.0/META.yml", META_YML);
-    let i = inspect("Foo-1.0.tar.gz", &[meta, pm, Member::File("Other/README", "x")]);
+    let i = inspect(
+        "Foo-1.0.tar.gz",
+        &[meta, pm, Member::File("Other/README", "x")],
+    );
     assert_eq!(i.skip_code.as_deref(), Some("multiple_roots"));
     let i = inspect(
         "Foo-1.0.tar.gz",
@@ -509,7 +606,12 @@ fn hostile_archives_are_refused_with_a_reason() {
     );
     assert!(i.skip.is_some());
     assert!(i.packages.is_empty());
-    let i = inspect_reader("Foo-1.0.tar.gz", Cursor::new(b"garbage that is not gzip".to_vec()), &Limits::default()).unwrap();
+    let i = inspect_reader(
+        "Foo-1.0.tar.gz",
+        Cursor::new(b"garbage that is not gzip".to_vec()),
+        &Limits::default(),
+    )
+    .unwrap();
     assert!(i.skip.is_some());
 }
 
@@ -517,7 +619,13 @@ fn hostile_archives_are_refused_with_a_reason() {
 fn json_shape_is_stable() {
     let i = inspect(
         "Foo-1.0.tar.gz",
-        &[Member::File("Foo-1.0/META.yml", META_YML), Member::File("Foo-1.0/lib/Foo.pm", "package Foo;\nour $VERSION = '1.0';\n1;\n")],
+        &[
+            Member::File("Foo-1.0/META.yml", META_YML),
+            Member::File(
+                "Foo-1.0/lib/Foo.pm",
+                "package Foo;\nour $VERSION = '1.0';\n1;\n",
+            ),
+        ],
     );
     let json = serde_json::to_string(&i).unwrap();
     assert_eq!(

@@ -178,10 +178,13 @@ impl Interp {
             }
         }
         let fq = self.qualify(name);
-        if is_special_package_var(&fq) {
+        let key = format!("${fq}");
+        // A shared variable is known once this evaluation has set it: the template localises
+        // and clears the variable being assigned (`$Exporter::Easy::VERSION = '0.18'`).
+        if is_special_package_var(&fq) && !self.globals.contains_key(&key) {
             return unsupported(format!("${fq} is shared with the real Perl"));
         }
-        Ok(Place::Global(format!("${fq}")))
+        Ok(Place::Global(key))
     }
 
     fn array_place(&self, name: &str) -> R<Place> {

@@ -6,6 +6,17 @@
 # tar / unzip, as PAUSE does.  TEST ONLY: Parse::PMFile evaluates $VERSION lines (in a Safe
 # compartment, as PAUSE does); never point this at archives you would not run.
 #
+# Parse::PMFile 0.43 (Debian's) differs from today's PAUSE::pmfile::parse_version_safely in two
+# ways that change results on real code, so this script replaces that one function with PAUSE's
+# rules (written here from reading PAUSE, see pause_parse_version_safely below):
+#   * PAUSE only treats a $VERSION line as unparseable when evaluating it dies; Parse::PMFile
+#     also when it evaluates to undef (`my $VERSION = 0.02;`, `our $VERSION = $Other::VERSION;`)
+#     and then retries the right-hand side alone, so it reports 0.02 where PAUSE records undef;
+#   * PAUSE's inline-version package line is anchored (`^[\s{;]*package NAME VERSION [:;{]`) and
+#     knows `class`/`role` after `use feature 'class'`, `use Object::Pad`, ….
+# RIVERPAN_REFERENCE_STOCK_PMFILE=1 keeps Parse::PMFile's own function (docs/inspect-differences.md
+# gives the agreement figures for both).
+#
 # Usage: pause-inspect.pl ARCHIVE...   (or archive paths on stdin, one per line)
 # Prints one JSON object per archive, with canonical (sorted) keys:
 #   {"file","skip","meta","method","packages":{NAME:{"version","file"}},"problems":[CODE...]}
@@ -24,6 +35,45 @@ use Parse::PMFile ();
 use version ();
 
 $Parse::PMFile::VERBOSE = 0;
+unless ($ENV{RIVERPAN_REFERENCE_STOCK_PMFILE}) {
+    no warnings 'redefine';
+    *Parse::PMFile::_parse_version_safely = \&pause_parse_version_safely;
+}
+
+# PAUSE::pmfile::parse_version_safely's rules (andk/pause 2026-04): the first package line with a
+# lax inline version wins; else the first line assigning to $VERSION (not comparing) is evaluated
+# as PAUSE wraps it; only an exception makes it unparseable; undef becomes "undef".
+sub pause_parse_version_safely {
+    my ($parsefile) = @_;
+    open(my $fh, '<', $parsefile) or die "Could not open '$parsefile': $!";
+    local $/ = "\n";
+    my ($inpod, $keywords, $result) = (0, 'package', undef);
+    while (<$fh>) {
+        $inpod = /^=(?!cut)/ ? 1 : /^=cut/ ? 0 : $inpod;
+        next if $inpod || /^\s*#/;
+        last if /^__(?:END|DATA)__\b/;
+        chop;
+        $keywords = 'package|class'
+            if /^[\s\{;]*use\s+(?:feature|experimental)\s+[^;]+\b(?:class|all)[^;]*;/
+            || /^[\s\{;]*use\s+(?:Feature::Compat::Class)[^;]*;/;
+        $keywords = 'package|class|role' if /^[\s\{;]*use\s+(?:Object::Pad)[^;]*;/;
+        if (my ($inline) = /^[\s\{;]*(?:$keywords) \s+ \S+ \s+ (\S+) \s* [:;{]/x) {
+            return $inline if version::is_lax($inline);
+        }
+        next unless /([\$*])(([\w\:\']*)\bVERSION)\b.*(?<![!><=])\=(?![=>])/;
+        my $line = $_;
+        my $code = "package ExtUtils::MakeMaker::_version;\nlocal $1$2;\n\$$2=undef; do {\n$_\n}; \$$2\n";
+        local $^W = 0;
+        local $SIG{__WARN__} = sub {};
+        $result = Parse::PMFile::__clean_eval($code);
+        die +{ eval => $code, line => $line, file => $parsefile, err => $@ } if $@;
+        last;
+    }
+    close $fh;
+    $result = "undef" unless defined $result;
+    $result = $result->numify if ref($result) =~ /^version(?:::vpp)?\b/;
+    return $result;
+}
 my $JSON = JSON::PP->new->canonical->utf8;
 my $SUFFQR = qr/\.(tgz|tbz|tar[\._-]gz|tar\.bz2|tar\.Z)$/;
 my $REGULAR_PERL = qr{
