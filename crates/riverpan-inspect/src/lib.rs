@@ -43,6 +43,9 @@ pub struct DistInspection {
     pub packages: BTreeMap<String, InspectedPackage>,
     /// Everything PAUSE would warn about or refuse, in the order found.
     pub problems: Vec<Problem>,
+    /// META `x_authority` (who gets first-come on new packages), when the META file has one.
+    #[serde(skip)]
+    pub x_authority: Option<String>,
 }
 
 /// The indexing method `examine_pms` chooses.
@@ -62,6 +65,9 @@ pub struct InspectedPackage {
     pub version: String,
     /// The file declaring it, relative to the distribution's root directory.
     pub file: String,
+    /// META `provides` marks it `x_private` (the `proposed` policy does not index it).
+    #[serde(skip)]
+    pub x_private: bool,
 }
 
 /// Something PAUSE would warn about or refuse.
@@ -122,6 +128,7 @@ pub fn inspect_reader<R: Read>(
         method: None,
         packages: BTreeMap::new(),
         problems: Vec::new(),
+        x_authority: None,
     };
     let naming = NameRules::of(&dist);
     naming.apply(&mut inspection);
@@ -378,6 +385,10 @@ fn inspect_listing(inspection: &mut DistInspection, listing: &ArchiveListing, re
     let meta = choose_meta(inspection, listing, &manifound);
     let empty = RawValue::Map(BTreeMap::new());
     let meta = meta.as_ref().unwrap_or(&empty);
+    inspection.x_authority = meta
+        .get("x_authority")
+        .and_then(RawValue::as_perl_string)
+        .filter(|authority| !authority.is_empty());
 
     if inspection.skip.is_none() {
         let distribution_type = meta
@@ -622,6 +633,10 @@ fn examine_pms(
                     .unwrap_or_else(|| "undef".to_string());
                 capitalization_warning(inspection, &file, package);
                 checkins.check_in(inspection, package, &version, &file, true, false);
+                let private = fields.get("x_private").is_some_and(RawValue::is_truthy);
+                if let Some(entry) = inspection.packages.get_mut(package.as_str()) {
+                    entry.x_private = private;
+                }
             }
         }
         _ if !pmfiles.is_empty() => {
@@ -772,6 +787,7 @@ impl Checkins {
             InspectedPackage {
                 version: version.to_string(),
                 file: file.to_string(),
+                x_private: false,
             },
         );
     }

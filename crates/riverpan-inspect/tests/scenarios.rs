@@ -633,3 +633,13 @@ fn json_shape_is_stable() {
         r#"{"file":"Foo-1.0.tar.gz","skip":null,"meta":"Foo-1.0/META.yml","method":"files","packages":{"Foo":{"version":"1.0","file":"lib/Foo.pm"}},"problems":[]}"#
     );
 }
+
+#[test]
+fn x_authority_and_x_private_are_carried_for_the_indexer() {
+    let meta = r#"{"name":"Foo","version":"1.0","meta-spec":{"version":2},"x_authority":"cpan:OWNER",
+      "provides":{"Foo":{"file":"lib/Foo.pm","version":"1.0"},"Foo::Guts":{"file":"lib/Foo/Guts.pm","version":"1.0","x_private":1}}}"#;
+    let i = inspect("Foo-1.0.tar.gz", &[Member::File("Foo-1.0/META.json", meta)]);
+    assert_eq!(i.x_authority.as_deref(), Some("cpan:OWNER"));
+    assert!(!i.packages["Foo"].x_private);
+    assert!(i.packages["Foo::Guts"].x_private);
+}
