@@ -27,6 +27,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
+mod index;
+pub use index::*;
+
 /// Name of the database file inside the data directory.
 pub const STORE_FILE_NAME: &str = "riverpan.sqlite";
 
@@ -67,10 +70,11 @@ pub struct Migration {
 
 /// Every migration, oldest first.  Never edit or reorder a migration that has been released:
 /// add a new one at the end instead.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "repository settings",
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "repository settings",
+        sql: "
         CREATE TABLE repository (
             key        TEXT NOT NULL PRIMARY KEY,
             value      TEXT NOT NULL,
@@ -79,7 +83,13 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         INSERT INTO repository (key, value)
             VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
     ",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "authors, permissions, the package index, uploads and their reports",
+        sql: index::SCHEMA,
+    },
+];
 
 /// Everything that can go wrong when opening or using the store.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +149,11 @@ pub enum StoreError {
     /// A caller tried to overwrite a setting that the store maintains itself.
     #[error("the setting {0:?} is maintained by the store and cannot be set")]
     ReservedSetting(String),
+    /// A file of that name was uploaded before; CPAN file names are never reused.
+    #[error(
+        "{0} was uploaded before: a CPAN file name can never be reused (upload a new version)"
+    )]
+    FileExists(String),
     /// Any other SQLite failure.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -148,7 +163,7 @@ pub enum StoreError {
 /// so share it between threads behind a mutex, or open one per thread (WAL allows many).
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
     dir: PathBuf,
     path: PathBuf,
 }
@@ -370,22 +385,21 @@ mod tests {
     fn failed_migration_leaves_the_previous_version() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let store = Store::open(dir.path())?;
-        let broken = [
-            MIGRATIONS[0],
-            Migration {
-                version: 2,
-                name: "half-broken",
-                sql: "CREATE TABLE half_done (x INTEGER); SELECT no_such_function();",
-            },
-        ];
+        let next = SCHEMA_VERSION + 1;
+        let mut broken = MIGRATIONS.to_vec();
+        broken.push(Migration {
+            version: next,
+            name: "half-broken",
+            sql: "CREATE TABLE half_done (x INTEGER); SELECT no_such_function();",
+        });
         let error = apply_migrations(&store.conn, store.path(), &broken)
             .expect_err("the broken migration must fail");
         assert!(
-            matches!(error, StoreError::Migration { version: 2, .. }),
+            matches!(error, StoreError::Migration { version, .. } if version == next),
             "{error}"
         );
         assert!(error.to_string().contains("half-broken"), "{error}");
-        assert_eq!(store.schema_version()?, 1);
+        assert_eq!(store.schema_version()?, SCHEMA_VERSION);
         let half_done: i64 = store.conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'",
             [],
@@ -403,18 +417,20 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let store = Store::open(dir.path())?;
         let created_at = store.setting(keys::CREATED_AT)?;
-        let extended = [
-            MIGRATIONS[0],
-            Migration {
-                version: 2,
-                name: "authors",
-                sql: "CREATE TABLE author (cpanid TEXT PRIMARY KEY) STRICT;",
-            },
-        ];
+        let next = SCHEMA_VERSION + 1;
+        let mut extended = MIGRATIONS.to_vec();
+        extended.push(Migration {
+            version: next,
+            name: "extra",
+            sql: "CREATE TABLE extra (cpanid TEXT PRIMARY KEY) STRICT;",
+        });
         apply_migrations(&store.conn, store.path(), &extended)?;
         apply_migrations(&store.conn, store.path(), &extended)?;
-        assert_eq!(store.schema_version()?, 2);
-        assert_eq!(store.setting(keys::SCHEMA_VERSION)?.as_deref(), Some("2"));
+        assert_eq!(store.schema_version()?, next);
+        assert_eq!(
+            store.setting(keys::SCHEMA_VERSION)?.as_deref(),
+            Some(next.to_string().as_str())
+        );
         assert_eq!(store.setting(keys::CREATED_AT)?, created_at);
         Ok(())
     }

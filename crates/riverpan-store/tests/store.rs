@@ -193,3 +193,66 @@ fn a_data_dir_that_is_a_file_gives_a_clear_error() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn index_tables_round_trip_and_file_names_are_never_reused() -> TestResult {
+    use riverpan_store::{AuthorRecord, PackageRecord, PermissionRecord, ReportRecord};
+    use std::collections::BTreeSet;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let tx = store.index_transaction()?;
+    tx.upsert_author(
+        &AuthorRecord {
+            userid: "NEILB".into(),
+            fullname: "Neil Bowers".into(),
+            email: None,
+            pumpking: false,
+        },
+        1,
+    )?;
+    let id = tx.insert_upload("N/NE/NEILB/Foo-1.0.tar.gz", "NEILB", 10, "ab", 5, 6)?;
+    assert!(matches!(
+        tx.insert_upload("N/NE/NEILB/Foo-1.0.tar.gz", "NEILB", 10, "ab", 5, 6),
+        Err(StoreError::FileExists(_))
+    ));
+    tx.upsert_package(&PackageRecord {
+        package: "Foo::Bar".into(),
+        version: "1.0".into(),
+        dist: "N/NE/NEILB/Foo-1.0.tar.gz".into(),
+        file: "lib/Foo/Bar.pm".into(),
+        dist_mtime: 5,
+    })?;
+    let perm = PermissionRecord {
+        package: "Foo::Bar".into(),
+        userid: "NEILB".into(),
+    };
+    tx.insert_permission(&perm, true)?;
+    tx.insert_permission(&perm, false)?;
+    tx.insert_permission(&perm, false)?;
+    tx.save_report(
+        &ReportRecord {
+            upload_id: id,
+            policy: "pause".into(),
+            status: "OK".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            json: "{}".into(),
+        },
+        7,
+    )?;
+    tx.commit()?;
+    let reader = store.reader();
+    let names: BTreeSet<String> = ["foo::bar".to_string()].into();
+    assert_eq!(reader.packages_named(&names)?.len(), 1);
+    assert_eq!(reader.permissions_named(&names, false)?, vec![perm.clone()]);
+    assert_eq!(reader.permissions_named(&names, true)?, vec![perm]);
+    assert_eq!(reader.uploads()?[0].state, "indexed");
+    assert_eq!(reader.report(id)?.map(|r| r.subject), Some("s".into()));
+    // A transaction dropped without commit leaves nothing behind.
+    {
+        let tx = store.index_transaction()?;
+        tx.delete_package("Foo::Bar")?;
+    }
+    assert_eq!(store.reader().all_packages()?.len(), 1);
+    Ok(())
+}
