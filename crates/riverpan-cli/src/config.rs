@@ -25,6 +25,21 @@ pub(crate) struct ConfigFile {
     /// `[server]`
     #[serde(default)]
     pub server: ServerSection,
+    /// `[mail]`
+    #[serde(default)]
+    pub mail: MailSection,
+}
+
+/// The `[mail]` table: where indexer reports are sent. Without a relay, no mail is sent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MailSection {
+    /// `relay = "127.0.0.1:25"` (env `RIVERPAN_SMTP_RELAY`).
+    pub relay: Option<String>,
+    /// `from = "riverpan@example.org"` (env `RIVERPAN_MAIL_FROM`).
+    pub from: Option<String>,
+    /// `admin = "cpan-admin@example.org"`: a copy of every report (env `RIVERPAN_MAIL_ADMIN`).
+    pub admin: Option<String>,
 }
 
 /// The `[server]` table.

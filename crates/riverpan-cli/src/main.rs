@@ -9,6 +9,7 @@ mod distname_cmd;
 mod input;
 mod inspect_cmd;
 mod logging;
+mod repo_cmd;
 mod serve_cmd;
 mod version_cmd;
 
@@ -79,6 +80,13 @@ enum Command {
     Version(version_cmd::VersionArgs),
     Distname(distname_cmd::DistnameArgs),
     Inspect(inspect_cmd::InspectArgs),
+    Init(repo_cmd::InitArgs),
+    User(repo_cmd::UserArgs),
+    Perms(repo_cmd::PermsArgs),
+    Upload(repo_cmd::UploadArgs),
+    Import(repo_cmd::ImportArgs),
+    Index(repo_cmd::IndexArgs),
+    Report(repo_cmd::ReportArgs),
 }
 
 /// Global options every subcommand may need.
@@ -102,6 +110,13 @@ fn main() -> ExitCode {
         Command::Version(args) => version_cmd::run(&args),
         Command::Distname(args) => distname_cmd::run(&args),
         Command::Inspect(args) => inspect_cmd::run(&args),
+        Command::Init(args) => repo_cmd::init(&globals, &args),
+        Command::User(args) => repo_cmd::user(&globals, &args),
+        Command::Perms(args) => repo_cmd::perms(&globals, &args),
+        Command::Upload(args) => repo_cmd::upload(&globals, &args),
+        Command::Import(args) => repo_cmd::import(&globals, &args),
+        Command::Index(args) => repo_cmd::index(&globals, &args),
+        Command::Report(args) => repo_cmd::report(&globals, &args),
     };
     match outcome {
         Ok(code) => code,

@@ -385,6 +385,17 @@ impl IndexTransaction<'_> {
         Ok(())
     }
 
+    /// Counts one more change of the index (in this transaction): the publisher compares it with
+    /// the generation it last published to know whether the files lag behind the database.
+    pub fn bump_generation(&self) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO repository (key, value) VALUES ('index.generation', '1')
+             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+            [],
+        )?;
+        Ok(())
+    }
+
     /// Records an administrator's permission change for later rebuilds.
     pub fn record_admin_grant(
         &self,

@@ -203,6 +203,14 @@ impl Store {
         Ok(user_version(&self.conn)?)
     }
 
+    /// How many times the index tables were changed (see [`IndexTransaction::bump_generation`]).
+    pub fn index_generation(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .setting("index.generation")?
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// The value of the repository setting `key`, or `None` when it was never set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let value = self

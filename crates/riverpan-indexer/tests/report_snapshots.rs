@@ -1,0 +1,110 @@
+//! Rendered reports for a person (insta snapshots): an OK upload, a permission refusal, the
+//! dist-name rule with a missing main package, a falling version with a capitalization warning,
+//! and the proposed policy's developer release.
+
+mod common;
+
+use common::*;
+use riverpan_indexer::Policy;
+
+#[test]
+fn snapshot_ok_upload() {
+    let mut repo = Repo::new();
+    let report = repo.upload(
+        "OPRIME",
+        "XForm-Rollout-1.00.tar.gz",
+        dist(&[("XForm::Rollout", "1.00")]),
+    );
+    insta::assert_snapshot!(report.subject(), @"PAUSE indexer report OPRIME/XForm-Rollout-1.00.tar.gz");
+    insta::assert_snapshot!("ok_upload", report.render_text());
+}
+
+#[test]
+fn snapshot_missing_permission() {
+    let mut repo = Repo::new();
+    repo.primeur("Jenkins::Hack2", "ATRION");
+    repo.perm("Jenkins::Hack2", "ATRION");
+    repo.perm("Jenkins::Hack2", "HELPER");
+    let report = repo.upload(
+        "OOOPPP",
+        "Jenkins-Hack-0.14.tar.gz",
+        dist(&[
+            ("Jenkins::Hack", "0.14"),
+            ("Jenkins::Hack2", "0.14"),
+            ("Jenkins::Hack::Utils", "0.14"),
+        ]),
+    );
+    insta::assert_snapshot!("missing_permission", report.render_text());
+}
+
+#[test]
+fn snapshot_distname_rule() {
+    let mut repo = Repo::new();
+    repo.upload(
+        "UMAGNUS",
+        "XForm-Rollout-1.00.tar.gz",
+        dist(&[("XForm::Rollout", "1.00")]),
+    );
+    let report = repo.upload(
+        "UMAGNUS",
+        "XFR-2.000.tar.gz",
+        dist(&[("XForm::Rollout", "2.000")]),
+    );
+    insta::assert_snapshot!(
+        "distname_rule",
+        format!("{}\n\n{}", report.subject(), report.render_text())
+    );
+}
+
+#[test]
+fn snapshot_distname_owned_by_someone_else() {
+    let mut repo = Repo::new();
+    repo.upload(
+        "OPRIME",
+        "XForm-Rollout-1.00.tar.gz",
+        dist(&[("XForm::Rollout", "1.00")]),
+    );
+    repo.perm("XForm::Rollout", "HELPER");
+    let report = repo.upload(
+        "XYZZY",
+        "xform-rollout-2.00.tar.gz",
+        dist(&[("xform::rollout", "2.00")]),
+    );
+    insta::assert_snapshot!("distname_owned", report.render_text());
+}
+
+#[test]
+fn snapshot_falling_version_and_capitalization() {
+    let mut repo = Repo::new();
+    repo.upload("RJBS", "fewer-0.300.tar.gz", dist(&[("Fewer", "0.300")]));
+    let mut inspection = dist(&[]);
+    inspection.packages.insert(
+        "Fewer".into(),
+        riverpan_inspect::InspectedPackage {
+            version: "0.202".into(),
+            file: "lib/fewer.pm".into(),
+            x_private: false,
+        },
+    );
+    inspection.packages.insert(
+        "More".into(),
+        riverpan_inspect::InspectedPackage {
+            version: "0.202".into(),
+            file: "lib/more.pm".into(),
+            x_private: false,
+        },
+    );
+    let report = repo.upload("RJBS", "fewer-0.202.tar.gz", inspection);
+    insta::assert_snapshot!("falling_version", report.render_text());
+}
+
+#[test]
+fn snapshot_proposed_developer_release() {
+    let mut repo = Repo::with_policy(Policy::Proposed);
+    let report = repo.upload(
+        "ALICE",
+        "Foo-1.0_01.tar.gz",
+        skipped(dist(&[("Foo", "1.0_01"), ("Foo::Util", "1.0_01")]), "developer_release", "This is a developer release (its name has an underscore in the version or ends in -TRIAL): it is not indexed."),
+    );
+    insta::assert_snapshot!("proposed_developer_release", report.render_text());
+}

@@ -1,0 +1,325 @@
+//! A repository on disk, end to end: uploads as files, the published index files, rebuilds,
+//! the upload precheck and report mails (to an SMTP server started by the test).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use riverpan_indexer::Policy;
+use riverpan_repository::{MailConfig, Repository, RepositoryError, UploadPrecheck};
+use riverpan_store::{AuthorRecord, StoreError};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A distribution tarball `dir/NAME-VERSION.tar.gz` with a META.yml and the given modules.
+fn dist(dir: &Path, name: &str, version: &str, modules: &[(&str, &str)]) -> PathBuf {
+    let root = format!("{name}-{version}");
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, content: &str| {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(1_700_000_000);
+        builder
+            .append_data(&mut header, format!("{root}/{path}"), content.as_bytes())
+            .unwrap();
+    };
+    add(
+        "META.yml",
+        &format!("---\nname: {name}\nversion: {version}\n"),
+    );
+    for (package, module_version) in modules {
+        let file = format!("lib/{}.pm", package.replace("::", "/"));
+        add(
+            &file,
+            &format!("package {package};\nour $VERSION = '{module_version}';\n1;\n"),
+        );
+    }
+    let tar = builder.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    let path = dir.join(format!("{root}.tar.gz"));
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    path
+}
+
+fn author(userid: &str) -> AuthorRecord {
+    AuthorRecord {
+        userid: userid.into(),
+        fullname: format!("{userid} Person"),
+        email: None,
+        pumpking: false,
+    }
+}
+
+fn packages_lines(repository: &Repository) -> Vec<String> {
+    let text = std::fs::read_to_string(
+        repository
+            .cpan_root()
+            .join("modules/02packages.details.txt"),
+    )
+    .unwrap();
+    let body = text.split_once("\n\n").map_or("", |(_, body)| body);
+    body.lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+fn gunzip(path: &Path) -> String {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+#[test]
+fn upload_index_publish_and_refusals() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    let mut repository = Repository::open(data.path())?;
+    repository.set_policy(Policy::Pause)?;
+    repository.add_author(&author("NEILB"))?;
+    repository.add_author(&author("HAXOR"))?;
+
+    let foo = dist(
+        work.path(),
+        "Foo-Bar",
+        "1.0",
+        &[("Foo::Bar", "1.0"), ("Foo::Bar::Util", "1.0")],
+    );
+    let outcome = repository.upload("NEILB", &foo)?;
+    assert_eq!(outcome.path, "N/NE/NEILB/Foo-Bar-1.0.tar.gz");
+    assert!(outcome
+        .report
+        .subject()
+        .contains("NEILB/Foo-Bar-1.0.tar.gz"));
+    assert_eq!(
+        packages_lines(&repository),
+        vec![
+            "Foo::Bar 1.0 N/NE/NEILB/Foo-Bar-1.0.tar.gz",
+            "Foo::Bar::Util 1.0 N/NE/NEILB/Foo-Bar-1.0.tar.gz"
+        ]
+    );
+    let perms = gunzip(&repository.cpan_root().join("modules/06perms.txt.gz"));
+    assert!(perms.contains("Foo::Bar,NEILB,f\n"), "{perms}");
+    let mailrc = gunzip(&repository.cpan_root().join("authors/01mailrc.txt.gz"));
+    assert!(mailrc.contains("alias NEILB"), "{mailrc}");
+    let checksums = std::fs::read_to_string(
+        repository
+            .cpan_root()
+            .join("authors/id/N/NE/NEILB/CHECKSUMS"),
+    )?;
+    assert!(
+        checksums.contains("'Foo-Bar-1.0.tar.gz' => {"),
+        "{checksums}"
+    );
+    assert!(repository
+        .cpan_root()
+        .join("modules/03modlist.data.gz")
+        .exists());
+    assert!(repository
+        .report("N/NE/NEILB/Foo-Bar-1.0.tar.gz")?
+        .is_some());
+
+    // A file name is never reusable.
+    let again = repository.upload("NEILB", &foo);
+    assert!(
+        matches!(
+            again,
+            Err(RepositoryError::Store(StoreError::FileExists(_)))
+        ),
+        "{again:?}"
+    );
+
+    // Someone else's upload of the dist is accepted but indexes nothing.
+    let stolen = dist(work.path(), "Foo-Bar", "2.0", &[("Foo::Bar", "2.0")]);
+    let outcome = repository.upload("HAXOR", &stolen)?;
+    assert!(
+        outcome.report.subject().starts_with("Failed: "),
+        "{}",
+        outcome.report.subject()
+    );
+    assert!(outcome.report.render_text().contains("Foo::Bar"));
+    assert_eq!(packages_lines(&repository).len(), 2);
+    assert!(packages_lines(&repository)[0].contains("Foo-Bar-1.0"));
+
+    // Unknown authors are refused before anything is stored.
+    assert!(matches!(
+        repository.upload("NOBODY", &foo),
+        Err(RepositoryError::UnknownAuthor(_))
+    ));
+    Ok(())
+}
+
+/// Every published file, by path below cpan/, with its bytes.
+fn published(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn rebuild_is_byte_identical() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    let mut repository = Repository::open(data.path())?;
+    repository.add_author(&author("ALICE"))?;
+    repository.add_author(&author("BOB"))?;
+    repository.upload(
+        "ALICE",
+        &dist(work.path(), "Alpha", "1.0", &[("Alpha", "1.0")]),
+    )?;
+    repository.grant("Alpha", "BOB", false)?;
+    repository.upload(
+        "BOB",
+        &dist(
+            work.path(),
+            "Alpha",
+            "1.1",
+            &[("Alpha", "1.1"), ("Alpha::Extra", "1.1")],
+        ),
+    )?;
+    repository.upload(
+        "BOB",
+        &dist(work.path(), "Beta", "0.01", &[("Beta", "0.01")]),
+    )?;
+    repository.upload(
+        "ALICE",
+        &dist(work.path(), "Alpha", "0.9", &[("Alpha", "0.9")]),
+    )?;
+    let before = published(repository.cpan_root());
+    let perms_before = repository.permissions("Alpha::Extra")?;
+    let count = repository.rebuild()?;
+    assert_eq!(count, 4);
+    let after = published(repository.cpan_root());
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &before {
+        assert!(
+            after[path] == *bytes,
+            "{} changed in the rebuild",
+            path.display()
+        );
+    }
+    assert_eq!(repository.permissions("Alpha::Extra")?, perms_before);
+    Ok(())
+}
+
+#[test]
+fn upload_precheck_refuses_before_storing() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    let mut repository = Repository::open(data.path())?;
+    repository.add_author(&author("OWNER"))?;
+    repository.add_author(&author("OTHER"))?;
+    repository.upload(
+        "OWNER",
+        &dist(work.path(), "Owned", "1.0", &[("Owned", "1.0")]),
+    )?;
+    repository.set_upload_precheck(UploadPrecheck::Refuse)?;
+    let refused = repository.upload(
+        "OTHER",
+        &dist(work.path(), "Owned", "2.0", &[("Owned", "2.0")]),
+    );
+    assert!(
+        matches!(refused, Err(RepositoryError::Refused(_))),
+        "{refused:?}"
+    );
+    assert!(!repository
+        .cpan_root()
+        .join("authors/id/O/OT/OTHER/Owned-2.0.tar.gz")
+        .exists());
+    repository.set_upload_precheck(UploadPrecheck::Warn)?;
+    let warned = repository.upload(
+        "OTHER",
+        &dist(work.path(), "Owned", "2.0", &[("Owned", "2.0")]),
+    )?;
+    assert!(warned.precheck_warning.is_some_and(|w| w.contains("OWNER")));
+    Ok(())
+}
+
+/// A minimal SMTP server: accepts one message and returns its DATA.
+fn smtp_server() -> (String, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut writer = stream;
+        writer.write_all(b"220 test ESMTP\r\n").unwrap();
+        let mut data = String::new();
+        let mut in_data = false;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    writer.write_all(b"250 queued\r\n").unwrap();
+                } else {
+                    data.push_str(&line);
+                }
+                continue;
+            }
+            let upper = line.to_ascii_uppercase();
+            if upper.starts_with("DATA") {
+                in_data = true;
+                writer.write_all(b"354 go\r\n").unwrap();
+            } else if upper.starts_with("QUIT") {
+                writer.write_all(b"221 bye\r\n").unwrap();
+                break;
+            } else {
+                writer.write_all(b"250 ok\r\n").unwrap();
+            }
+        }
+        data
+    });
+    (address, handle)
+}
+
+#[test]
+fn reports_are_mailed_through_the_relay() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    let mut repository = Repository::open(data.path())?;
+    repository.set_policy(Policy::Pause)?;
+    repository.add_author(&AuthorRecord {
+        email: Some("neil@example.org".into()),
+        ..author("NEILB")
+    })?;
+    let (relay, server) = smtp_server();
+    repository.set_mail(Some(MailConfig {
+        relay,
+        from: "riverpan@example.org".into(),
+        admin: None,
+    }));
+    repository.upload(
+        "NEILB",
+        &dist(work.path(), "Mail-Me", "1.0", &[("Mail::Me", "1.0")]),
+    )?;
+    let message = server.join().map_err(|_| "server panicked")?;
+    assert!(message.contains("To: neil@example.org"), "{message}");
+    assert!(
+        message.contains("Subject: PAUSE indexer report NEILB/Mail-Me-1.0.tar.gz"),
+        "{message}"
+    );
+    assert!(message.contains("Mail::Me"), "{message}");
+    Ok(())
+}
