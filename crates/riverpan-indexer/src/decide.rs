@@ -221,8 +221,7 @@ impl Run<'_> {
             // blib/, several roots, world-writable: examine_pms returns at once, but the
             // dist-name check of _do_the_database_work still runs.
         } else {
-            let packages: Vec<(&String, &InspectedPackage)> =
-                self.inspection.packages.iter().collect();
+            let packages: Vec<(&String, &InspectedPackage)> = self.inspection.found_packages();
             for (package, found) in packages {
                 self.examine_package(package, found);
             }
@@ -258,7 +257,7 @@ impl Run<'_> {
             }
         };
         // 3. Permissions for every package not in the perms table yet (x_private ones too).
-        let packages: Vec<(&String, &InspectedPackage)> = self.inspection.packages.iter().collect();
+        let packages: Vec<(&String, &InspectedPackage)> = self.inspection.found_packages();
         for (package, _) in &packages {
             if !package_name_insane(package) && !self.state.is_registered(package) {
                 self.assign_new_package(package);

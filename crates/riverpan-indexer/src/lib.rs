@@ -128,9 +128,9 @@ pub fn main_package(dist: &str) -> String {
 /// those rows: every `packages`, `perms` and `primeur` row whose lower-cased name is in the set.
 pub fn packages_touched(upload: &Upload, inspection: &DistInspection) -> BTreeSet<String> {
     let mut touched: BTreeSet<String> = inspection
-        .packages
-        .keys()
-        .map(|package| package.to_lowercase())
+        .found_packages()
+        .into_iter()
+        .map(|(package, _)| package.to_lowercase())
         .collect();
     let main = main_package(&upload.dist);
     if !main.is_empty() {

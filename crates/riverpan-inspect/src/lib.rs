@@ -46,6 +46,23 @@ pub struct DistInspection {
     /// META `x_authority` (who gets first-come on new packages), when the META file has one.
     #[serde(skip)]
     pub x_authority: Option<String>,
+    /// Packages PAUSE finds but refuses whatever the permissions, with the version it saw:
+    /// longer than 16 bytes (ELONGVERSION) or an unparseable `$VERSION` line (a JSON error
+    /// object, EPARSEVERSION). Not in `packages` (PAUSE records none of them) but the indexer
+    /// reports them.
+    #[serde(skip)]
+    pub refused: BTreeMap<String, InspectedPackage>,
+}
+
+impl DistInspection {
+    /// Every package PAUSE examines: `packages` and `refused`, by name.
+    pub fn found_packages(&self) -> Vec<(&String, &InspectedPackage)> {
+        let mut all: Vec<(&String, &InspectedPackage)> =
+            self.packages.iter().chain(self.refused.iter()).collect();
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all.dedup_by(|a, b| a.0 == b.0);
+        all
+    }
 }
 
 /// The indexing method `examine_pms` chooses.
@@ -129,6 +146,7 @@ pub fn inspect_reader<R: Read>(
         packages: BTreeMap::new(),
         problems: Vec::new(),
         x_authority: None,
+        refused: BTreeMap::new(),
     };
     let naming = NameRules::of(&dist);
     naming.apply(&mut inspection);
@@ -679,6 +697,7 @@ fn examine_pms(
                 for found in &outcome.packages {
                     match &found.version_source {
                         VersionSource::File(FileVersion::EvalError { line, error }) => {
+                            refuse(inspection, &found.name, &found.version, relative);
                             if !std::mem::replace(&mut reported_version_line, true) {
                                 inspection.problems.push(Problem::new(
                                     "version_unparsable",
@@ -688,6 +707,7 @@ fn examine_pms(
                             continue;
                         }
                         VersionSource::File(FileVersion::Unevaluable { line, reason }) => {
+                            refuse(inspection, &found.name, &found.version, relative);
                             if !std::mem::replace(&mut reported_version_line, true) {
                                 inspection.problems.push(Problem::new(
                                     "version_not_evaluated",
@@ -718,6 +738,21 @@ fn examine_pms(
             ));
         }
     }
+}
+
+/// Remembers a package PAUSE would find and refuse (see [`DistInspection::refused`]).
+fn refuse(inspection: &mut DistInspection, package: &str, version: &str, file: &str) {
+    if !cpan_pmscan::is_sane_package_name(package) || inspection.packages.contains_key(package) {
+        return;
+    }
+    inspection
+        .refused
+        .entry(package.to_string())
+        .or_insert_with(|| InspectedPackage {
+            version: version.to_string(),
+            file: file.to_string(),
+            x_private: false,
+        });
 }
 
 /// `PAUSE::package::examine_pkg` step 4: a package under `lib/` whose name matches its file name
@@ -767,6 +802,7 @@ impl Checkins {
                 "version_too_long",
                 format!("{package}: version string {version} exceeds the maximum allowed length of 16 bytes; not indexed."),
             ));
+            refuse(inspection, package, version, file);
             return;
         }
         if let Some(&old_simile) = self.simile.get(package) {

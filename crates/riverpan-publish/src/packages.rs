@@ -56,105 +56,6 @@ pub fn default_written_by() -> String {
 const PACKAGE_COLUMN: usize = 30;
 const VERSION_COLUMN: usize = 8;
 
-/// One line of 02packages, described rather than built: PAUSE's `sprintf "%-${one}s %${two}s  %s\n"` with
-/// `one=30, two=8`, and for package names longer than 30 characters `one = 38 - length(version)`,
-/// `two = length(version)`, so that long names push the version column only as far as needed.
-///
-/// The sort reads sixteen-byte pieces of lines through it, and the output is written from it in sorted order, so the
-/// lines never exist twice in memory.
-struct LineLayout<'a> {
-    package: &'a str,
-    /// Spaces after the package (left-justified first column).
-    package_padding: usize,
-    /// Spaces before the version (right-justified second column), after the one separating space.
-    version_padding: usize,
-    version: &'a str,
-    dist: &'a str,
-}
-
-impl<'a> LineLayout<'a> {
-    fn of(row: &IndexedPackage<'a>) -> Self {
-        // PAUSE strips one leading '+' (`s/^\+//`).
-        let version = row.version.strip_prefix('+').unwrap_or(row.version);
-        let package_width = char_width(row.package);
-        let version_width = char_width(version);
-        let (package_column, version_column) = if package_width > PACKAGE_COLUMN {
-            // 38 - length(version) can be zero or negative for absurd versions; Perl's sprintf then reads "%-0s"
-            // (no width) or "%--Ns" (a repeated '-' flag and width N), so the effective width is the absolute value.
-            let one = (PACKAGE_COLUMN + VERSION_COLUMN) as i64 - version_width as i64;
-            (one.unsigned_abs() as usize, version_width)
-        } else {
-            (PACKAGE_COLUMN, VERSION_COLUMN)
-        };
-        LineLayout {
-            package: row.package,
-            package_padding: package_column.saturating_sub(package_width),
-            version_padding: version_column.saturating_sub(version_width),
-            version,
-            dist: row.dist,
-        }
-    }
-
-    /// The pieces of the line in order; `None` stands for `count` spaces.
-    fn pieces(&self) -> [(Option<&'a [u8]>, usize); 6] {
-        [
-            (Some(self.package.as_bytes()), self.package.len()),
-            (None, self.package_padding + 1 + self.version_padding),
-            (Some(self.version.as_bytes()), self.version.len()),
-            (None, 2),
-            (Some(self.dist.as_bytes()), self.dist.len()),
-            (Some(b"\n".as_slice()), 1),
-        ]
-    }
-
-    fn push_to(&self, out: &mut String) {
-        out.push_str(self.package);
-        push_spaces(out, self.package_padding + 1 + self.version_padding);
-        out.push_str(self.version);
-        out.push_str("  ");
-        out.push_str(self.dist);
-        out.push('\n');
-    }
-
-    /// Up to [`CHUNK`] bytes of the line from `offset`, ASCII-lowercased, zero-padded, as a big-endian number, and how
-    /// many bytes were real.
-    fn lowered_chunk(&self, offset: usize) -> (u128, u8) {
-        let mut chunk = [0u8; CHUNK];
-        let mut filled = 0;
-        let mut piece_start = 0;
-        for (bytes, len) in self.pieces() {
-            if filled == CHUNK {
-                break;
-            }
-            let piece_end = piece_start + len;
-            if piece_end > offset + filled {
-                let from = offset + filled - piece_start;
-                let take = (len - from).min(CHUNK - filled);
-                match bytes {
-                    Some(bytes) => {
-                        for (slot, byte) in
-                            chunk[filled..filled + take].iter_mut().zip(&bytes[from..])
-                        {
-                            *slot = byte.to_ascii_lowercase();
-                        }
-                    }
-                    None => chunk[filled..filled + take].fill(b' '),
-                }
-                filled += take;
-            }
-            piece_start = piece_end;
-        }
-        (u128::from_be_bytes(chunk), filled as u8)
-    }
-
-    /// The whole line's bytes, for the rare comparison of lines equal after lowercasing.
-    fn to_bytes(&self) -> Vec<u8> {
-        let mut line = String::new();
-        self.push_to(&mut line);
-        line.into_bytes()
-    }
-}
-
 /// Width in characters as Perl's `length`/`sprintf` count them for character strings.
 fn char_width(s: &str) -> usize {
     if s.is_ascii() {
@@ -173,6 +74,30 @@ fn push_spaces(out: &mut String, mut count: usize) {
     }
 }
 
+/// Appends one line in PAUSE's layout: `sprintf "%-${one}s %${two}s  %s\n"` with `one=30, two=8`, and for package
+/// names longer than 30 characters `one = 38 - length(version)`, `two = length(version)`, so that long names push the
+/// version column only as far as needed.
+fn push_details_line(out: &mut String, package: &str, version: &str, dist: &str) {
+    let package_width = char_width(package);
+    let version_width = char_width(version);
+    let (package_column, version_column) = if package_width > PACKAGE_COLUMN {
+        // 38 - length(version) can be zero or negative for absurd versions; Perl's sprintf then reads "%-0s" (no
+        // width) or "%--Ns" (a repeated '-' flag and width N), so the effective width is the absolute value.
+        let one = (PACKAGE_COLUMN + VERSION_COLUMN) as i64 - version_width as i64;
+        (one.unsigned_abs() as usize, version_width)
+    } else {
+        (PACKAGE_COLUMN, VERSION_COLUMN)
+    };
+    out.push_str(package);
+    push_spaces(out, package_column.saturating_sub(package_width));
+    out.push(' ');
+    push_spaces(out, version_column.saturating_sub(version_width));
+    out.push_str(version);
+    out.push_str("  ");
+    out.push_str(dist);
+    out.push('\n');
+}
+
 /// Appends the body of 02packages to `out`: the formatted lines, sorted like PAUSE's `sort { lc $a cmp lc $b }` over
 /// whole lines.
 ///
@@ -180,62 +105,83 @@ fn push_spaces(out: &mut String, mut count: usize) {
 /// deterministic order, byte order of the original line (uppercase first); Perl's mergesort would keep the database's
 /// row order instead, which riverpan does not have.
 fn push_packages_body(out: &mut String, packages: &[IndexedPackage]) {
-    let layouts: Vec<LineLayout> = packages.iter().map(LineLayout::of).collect();
-    let mut keys: Vec<SortKey> = (0..layouts.len())
-        .map(|row| SortKey {
+    // All lines go into one buffer and are sorted as spans of it: no allocation per line.
+    let mut lines = String::with_capacity(packages.len() * 90);
+    let mut spans: Vec<LineSpan> = Vec::with_capacity(packages.len());
+    for row in packages {
+        let version = row.version.strip_prefix('+').unwrap_or(row.version);
+        let start = lines.len();
+        push_details_line(&mut lines, row.package, version, row.dist);
+        spans.push(LineSpan {
             chunk: 0,
             available: 0,
-            row,
-        })
-        .collect();
-    sort_lowercased(&layouts, &mut keys, 0);
-    for key in keys {
-        layouts[key.row].push_to(out);
+            start,
+            end: lines.len(),
+        });
+    }
+    sort_lowercased(lines.as_bytes(), &mut spans, 0);
+    out.reserve(lines.len());
+    for span in spans {
+        out.push_str(&lines[span.range()]);
     }
 }
 
 /// Bytes of a line compared per level of [`sort_lowercased`].
 const CHUNK: usize = 16;
 
-/// A line's sort key at the current level: sixteen bytes of its lowercased form as a big-endian number (zero-padded
-/// past the end of the line), how many of them are real, and which line it is. 32 bytes, cheap for the sort to move.
-struct SortKey {
+/// Where a formatted line sits in the line buffer, with the sort key of the current level: sixteen bytes of its
+/// lowercased form as a big-endian number (zero-padded past the end of the line) and how many of them are real.
+struct LineSpan {
     chunk: u128,
     available: u8,
-    row: usize,
+    start: usize,
+    end: usize,
 }
 
-/// Sorts `keys` by `lc` of their lines (then by the lines' bytes), sixteen bytes per level: a most-significant-digit
+impl LineSpan {
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// Sorts `spans` by `lc` of their lines (then by the lines' bytes), sixteen bytes per level: a most-significant-digit
 /// radix sort whose digits are compared as numbers.
 ///
-/// Each level computes every key once and sorts by it without touching the lines; only runs with equal keys go down
-/// a level. A CPAN-size index in database order (random with respect to the sort) then costs a few passes over the
-/// keys instead of millions of comparisons that each fetch two lines from random places.
+/// Each level computes every key once and sorts by it without touching the line buffer; only runs with equal keys
+/// go down a level. A CPAN-size index in database order (random with respect to the sort) then costs a few passes
+/// over the keys instead of millions of comparisons that each fetch two lines from random places.
 ///
 /// Comparing (chunk, available) orders like comparing the bytes: equal chunks with fewer real bytes belong to a line
 /// that is a prefix of the other, which sorts first, as in Perl's `cmp`.
-fn sort_lowercased(layouts: &[LineLayout], keys: &mut [SortKey], level: usize) {
+fn sort_lowercased(lines: &[u8], spans: &mut [LineSpan], level: usize) {
     let offset = level * CHUNK;
-    for key in keys.iter_mut() {
-        (key.chunk, key.available) = layouts[key.row].lowered_chunk(offset);
+    for span in spans.iter_mut() {
+        let line = &lines[span.range()];
+        let rest = line.get(offset..).unwrap_or(&[]);
+        let mut chunk = [0u8; CHUNK];
+        for (slot, byte) in chunk.iter_mut().zip(rest) {
+            *slot = byte.to_ascii_lowercase();
+        }
+        span.chunk = u128::from_be_bytes(chunk);
+        span.available = rest.len().min(CHUNK) as u8;
     }
-    keys.sort_unstable_by_key(|key| (key.chunk, key.available));
+    spans.sort_unstable_by_key(|span| (span.chunk, span.available));
     let mut run_start = 0;
-    while run_start < keys.len() {
-        let first = &keys[run_start];
-        let run_len = keys[run_start..]
+    while run_start < spans.len() {
+        let first = &spans[run_start];
+        let run_len = spans[run_start..]
             .iter()
-            .take_while(|key| key.chunk == first.chunk && key.available == first.available)
+            .take_while(|span| span.chunk == first.chunk && span.available == first.available)
             .count();
         let complete = usize::from(first.available) < CHUNK;
-        let run = &mut keys[run_start..run_start + run_len];
+        let run = &mut spans[run_start..run_start + run_len];
         if run_len > 1 {
             if complete {
                 // The lines are equal after lowercasing: case variants of one line. Perl's stable sort would keep
                 // the database's order; byte order (uppercase first) is the deterministic stand-in.
-                run.sort_by_cached_key(|key| layouts[key.row].to_bytes());
+                run.sort_unstable_by(|a, b| lines[a.range()].cmp(&lines[b.range()]));
             } else {
-                sort_lowercased(layouts, run, level + 1);
+                sort_lowercased(lines, run, level + 1);
             }
         }
         run_start += run_len;
@@ -288,45 +234,9 @@ mod tests {
     use super::*;
 
     fn line(package: &str, version: &str) -> String {
-        let row = IndexedPackage {
-            package,
-            version,
-            dist: "A/AB/ABC/X-1.tar.gz",
-        };
         let mut out = String::new();
-        LineLayout::of(&row).push_to(&mut out);
+        push_details_line(&mut out, package, version, "A/AB/ABC/X-1.tar.gz");
         out
-    }
-
-    #[test]
-    fn chunks_are_pieces_of_the_lowercased_line() {
-        let rows = [
-            ("Some::Very::Long::Package::Name::Here", "0.001002"),
-            ("Foo::Bar", "+1.23"),
-            ("A", "undef"),
-            ("Ünïcödé::Name", "v1.2.3"),
-            (&*"P".repeat(31), &*"9".repeat(70)),
-        ];
-        for (package, version) in rows {
-            let row = IndexedPackage {
-                package,
-                version,
-                dist: "A/AB/ABC/X-1.tar.gz",
-            };
-            let layout = LineLayout::of(&row);
-            let lowered = layout.to_bytes().to_ascii_lowercase();
-            for offset in 0..lowered.len() + 20 {
-                let rest = lowered.get(offset..).unwrap_or(&[]);
-                let mut expected = [0u8; CHUNK];
-                let real = rest.len().min(CHUNK);
-                expected[..real].copy_from_slice(&rest[..real]);
-                assert_eq!(
-                    layout.lowered_chunk(offset),
-                    (u128::from_be_bytes(expected), real as u8),
-                    "{package} at {offset}"
-                );
-            }
-        }
     }
 
     #[test]

@@ -323,3 +323,31 @@ fn reports_are_mailed_through_the_relay() -> TestResult {
     assert!(message.contains("Mail::Me"), "{message}");
     Ok(())
 }
+
+#[test]
+fn overlong_versions_fail_the_report_as_in_pause_scenario_6() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    let mut repository = Repository::open(data.path())?;
+    repository.set_policy(Policy::Pause)?;
+    repository.add_author(&author("RJBS"))?;
+    let archive = dist(
+        work.path(),
+        "VTooLong",
+        "1.2345678901234567",
+        &[("VTooLong", "1.2345678901234567")],
+    );
+    let outcome = repository.upload("RJBS", &archive)?;
+    assert!(
+        outcome.report.subject().starts_with("Failed: "),
+        "{}",
+        outcome.report.subject()
+    );
+    let text = outcome.report.render_text();
+    assert!(
+        text.contains("Version string exceeds maximum allowed length"),
+        "{text}"
+    );
+    assert!(packages_lines(&repository).is_empty());
+    Ok(())
+}

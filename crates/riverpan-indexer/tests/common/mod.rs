@@ -55,6 +55,7 @@ pub fn empty(file: &str) -> DistInspection {
         packages: BTreeMap::new(),
         problems: Vec::new(),
         x_authority: None,
+        refused: BTreeMap::new(),
     }
 }
 
