@@ -233,6 +233,7 @@ impl Repository {
         let tx = self.store.index_transaction()?;
         tx.upsert_author(author, now)?;
         tx.bump_generation()?;
+        tx.bump_counter(publish::AUTHORS_COUNTER)?;
         tx.commit()?;
         self.publish_scoped(publish::ChecksumScope::Only(&BTreeSet::new()))?;
         Ok(())
@@ -333,6 +334,35 @@ impl Repository {
             }
         }
         Ok(outcome)
+    }
+
+    /// [`Repository::upload`] without the publishing step (for benchmarks that time the two
+    /// apart; call [`Repository::publish_upload_dir`] afterwards).
+    pub fn upload_without_publishing(
+        &mut self,
+        userid: &str,
+        file: &Path,
+    ) -> Result<UploadOutcome, RepositoryError> {
+        let bytes = std::fs::read(file).map_err(io_error(format!("reading {}", file.display())))?;
+        let name = file
+            .file_name()
+            .and_then(|name| name.to_str())
+            .ok_or_else(|| {
+                RepositoryError::BadFileName(format!("{} has no usable file name", file.display()))
+            })?
+            .to_string();
+        let mtime = self.now();
+        self.accept(userid, &name, &bytes, mtime)
+    }
+
+    /// Publishes after an upload of `path`: the index files and that author's CHECKSUMS.
+    pub fn publish_upload_dir(&self, path: &str) -> Result<(), RepositoryError> {
+        let dir: BTreeSet<String> = path
+            .rsplit_once('/')
+            .map(|(dir, _)| dir.to_string())
+            .into_iter()
+            .collect();
+        self.publish_scoped(publish::ChecksumScope::Only(&dir))
     }
 
     /// Stores and indexes one upload (no publishing).
@@ -526,6 +556,7 @@ impl Repository {
                     },
                     prepared.mtime,
                 )?;
+                tx.bump_counter(publish::AUTHORS_COUNTER)?;
             }
             let target = self.cpan.join("authors/id").join(&prepared.path);
             if prepared.source != target {
@@ -575,6 +606,7 @@ impl Repository {
         let tx = self.store.index_transaction()?;
         tx.clear_index()?;
         tx.bump_generation()?;
+        tx.bump_counter(publish::PERMS_COUNTER)?;
         let mut grants = admin_grants.into_iter().peekable();
         for upload_record in &uploads {
             while let Some(grant) = grants.next_if(|grant| grant.before_upload <= upload_record.id)
@@ -830,6 +862,15 @@ fn load_state(
 
 /// Writes the indexer's journal into the transaction.
 fn apply_changes(tx: &IndexTransaction<'_>, changes: Vec<Change>) -> Result<(), RepositoryError> {
+    let permissions_changed = changes.iter().any(|change| {
+        !matches!(
+            change,
+            Change::PackageUpsert(_) | Change::PackageDelete { .. }
+        )
+    });
+    if permissions_changed {
+        tx.bump_counter(publish::PERMS_COUNTER)?;
+    }
     for change in changes {
         match change {
             Change::PackageUpsert(row) => tx.upsert_package(&PackageRecord {

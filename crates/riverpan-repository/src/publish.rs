@@ -14,6 +14,23 @@ use riverpan_store::Store;
 
 use crate::{io_error, RepositoryError};
 
+/// Counter of permission changes (06perms is regenerated only when it moved).
+pub(crate) const PERMS_COUNTER: &str = "perms.generation";
+/// Counter of author changes (01mailrc is regenerated only when it moved).
+pub(crate) const AUTHORS_COUNTER: &str = "authors.generation";
+
+/// Whether the file for `counter` must be regenerated: the counter moved since it was last
+/// published, or the file is missing.
+fn stale(store: &Store, counter: &str, file: &Path) -> Result<Option<u64>, RepositoryError> {
+    let now = store.counter(counter)?;
+    let published = store.counter(&format!("published.{counter}"))?;
+    if now != published || !file.exists() || now == 0 {
+        Ok(Some(now))
+    } else {
+        Ok(None)
+    }
+}
+
 /// `Written-By` of the published files.
 const WRITTEN_BY: &str = concat!("riverpan ", env!("CARGO_PKG_VERSION"));
 
@@ -54,23 +71,30 @@ pub(crate) fn publish_all(
     write_if_body_changed(&modules.join("02packages.details.txt"), &details, true)?;
     crate::failpoint("after_02packages");
 
-    let first_come = reader.all_permissions(true)?;
-    let comaint = reader.all_permissions(false)?;
-    let mut perm_lines: Vec<PermissionLine<'_>> = first_come
-        .iter()
-        .map(|row| PermissionLine {
+    let perms_path = modules.join("06perms.txt");
+    if let Some(generation) = stale(store, PERMS_COUNTER, &perms_path)? {
+        let first_come = reader.all_permissions(true)?;
+        let comaint = reader.all_permissions(false)?;
+        let mut perm_lines: Vec<PermissionLine<'_>> = first_come
+            .iter()
+            .map(|row| PermissionLine {
+                package: &row.package,
+                userid: &row.userid,
+                kind: PermissionKind::FirstCome,
+            })
+            .collect();
+        perm_lines.extend(comaint.iter().map(|row| PermissionLine {
             package: &row.package,
             userid: &row.userid,
-            kind: PermissionKind::FirstCome,
-        })
-        .collect();
-    perm_lines.extend(comaint.iter().map(|row| PermissionLine {
-        package: &row.package,
-        userid: &row.userid,
-        kind: PermissionKind::CoMaint,
-    }));
-    let perms = riverpan_publish::perms_txt(&perm_lines, &header);
-    write_if_body_changed(&modules.join("06perms.txt"), &perms, true)?;
+            kind: PermissionKind::CoMaint,
+        }));
+        let perms = riverpan_publish::perms_txt(&perm_lines, &header);
+        write_if_body_changed(&perms_path, &perms, true)?;
+        store.set_setting(
+            &format!("published.{PERMS_COUNTER}"),
+            &generation.to_string(),
+        )?;
+    }
 
     let modlist = modules.join("03modlist.data.gz");
     if !modlist.exists() {
@@ -78,24 +102,30 @@ pub(crate) fn publish_all(
             .map_err(io_error("writing 03modlist.data.gz"))?;
     }
 
-    let authors = reader.authors()?;
-    let entries: Vec<AuthorEntry<'_>> = authors
-        .iter()
-        .map(|author| AuthorEntry {
-            userid: &author.userid,
-            name: &author.fullname,
-            email: author.email.as_deref(),
-            deleted: false,
-            nologin: false,
-            ascii_name: None,
-            homepage: None,
-        })
-        .collect();
-    let mailrc = riverpan_publish::mailrc(&entries);
     let mailrc_path = cpan.join("authors/01mailrc.txt.gz");
-    if read_gz(&mailrc_path).as_deref() != Some(mailrc.as_str()) {
-        riverpan_publish::write_gz_only(&mailrc_path, &mailrc)
-            .map_err(io_error("writing 01mailrc.txt.gz"))?;
+    if let Some(generation) = stale(store, AUTHORS_COUNTER, &mailrc_path)? {
+        let authors = reader.authors()?;
+        let entries: Vec<AuthorEntry<'_>> = authors
+            .iter()
+            .map(|author| AuthorEntry {
+                userid: &author.userid,
+                name: &author.fullname,
+                email: author.email.as_deref(),
+                deleted: false,
+                nologin: false,
+                ascii_name: None,
+                homepage: None,
+            })
+            .collect();
+        let mailrc = riverpan_publish::mailrc(&entries);
+        if read_gz(&mailrc_path).as_deref() != Some(mailrc.as_str()) {
+            riverpan_publish::write_gz_only(&mailrc_path, &mailrc)
+                .map_err(io_error("writing 01mailrc.txt.gz"))?;
+        }
+        store.set_setting(
+            &format!("published.{AUTHORS_COUNTER}"),
+            &generation.to_string(),
+        )?;
     }
 
     // Only accepted uploads are listed: a file whose upload was never committed (a crash between

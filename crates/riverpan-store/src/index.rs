@@ -260,7 +260,7 @@ macro_rules! reads {
         /// Every package row, by package.
         pub fn all_packages(&self) -> Result<Vec<PackageRecord>, StoreError> {
             let mut statement = self.conn().prepare(
-                "SELECT package, version, dist, file, dist_mtime FROM packages ORDER BY package",
+                "SELECT package, version, dist, file, dist_mtime FROM packages ORDER BY lc_package, package",
             )?;
             let rows = statement.query_map([], package_from_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -388,10 +388,16 @@ impl IndexTransaction<'_> {
     /// Counts one more change of the index (in this transaction): the publisher compares it with
     /// the generation it last published to know whether the files lag behind the database.
     pub fn bump_generation(&self) -> Result<(), StoreError> {
+        self.bump_counter("index.generation")
+    }
+
+    /// Counts one more change of the permissions or authors (`what` is `perms` or `authors`), so
+    /// that the publisher rewrites 06perms / 01mailrc only when they can have changed.
+    pub fn bump_counter(&self, key: &str) -> Result<(), StoreError> {
         self.tx.execute(
-            "INSERT INTO repository (key, value) VALUES ('index.generation', '1')
+            "INSERT INTO repository (key, value) VALUES (?1, '1')
              ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
-            [],
+            [key],
         )?;
         Ok(())
     }

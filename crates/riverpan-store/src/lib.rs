@@ -205,8 +205,13 @@ impl Store {
 
     /// How many times the index tables were changed (see [`IndexTransaction::bump_generation`]).
     pub fn index_generation(&self) -> Result<u64, StoreError> {
+        self.counter("index.generation")
+    }
+
+    /// A counter kept with [`IndexTransaction::bump_counter`] (0 when never bumped).
+    pub fn counter(&self, key: &str) -> Result<u64, StoreError> {
         Ok(self
-            .setting("index.generation")?
+            .setting(key)?
             .and_then(|value| value.parse().ok())
             .unwrap_or(0))
     }

@@ -1,0 +1,136 @@
+//! Times one upload into a repository the size of CPAN: builds (once, cached in the directory
+//! given) a store with 40,000 distributions and 250,000 packages with their permissions, then
+//! uploads a few new distributions and prints the time of each, split into storing+indexing and
+//! publishing the index files.
+//! Usage: upload-bench DIR
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use riverpan_repository::Repository;
+use riverpan_store::{AuthorRecord, PackageRecord, PermissionRecord, Store};
+
+const DISTS: usize = 40_000;
+const PACKAGES: usize = 250_000;
+
+fn build(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let mut store = Store::open(dir)?;
+    let tx = store.index_transaction()?;
+    for a in 0..2_000 {
+        tx.upsert_author(
+            &AuthorRecord {
+                userid: format!("AUTHOR{a:04}").replace('0', "A").replace('1', "B"),
+                fullname: format!("Author {a}"),
+                email: None,
+                pumpking: false,
+            },
+            0,
+        )?;
+    }
+    for p in 0..PACKAGES {
+        let d = p % DISTS;
+        let author = format!("AUTHOR{:04}", d % 2_000)
+            .replace('0', "A")
+            .replace('1', "B");
+        let dist = format!(
+            "{}/{}/{author}/Dist{d}-Name-1.{d}.tar.gz",
+            &author[..1],
+            &author[..2]
+        );
+        let package = if p < DISTS {
+            format!("Dist{d}::Name")
+        } else {
+            format!("Dist{d}::Name::Sub{p}")
+        };
+        tx.upsert_package(&PackageRecord {
+            package: package.clone(),
+            version: format!("1.{d}"),
+            dist,
+            file: format!("lib/Dist{d}/Name.pm"),
+            dist_mtime: 1_600_000_000,
+        })?;
+        let perm = PermissionRecord {
+            package,
+            userid: author,
+        };
+        tx.insert_permission(&perm, true)?;
+        tx.insert_permission(&perm, false)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn tarball(path: &Path, name: &str, version: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let root = format!("{name}-{version}");
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut add = |p: &str, content: &str| -> std::io::Result<()> {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(1_700_000_000);
+        builder.append_data(&mut header, format!("{root}/{p}"), content.as_bytes())
+    };
+    add(
+        "META.yml",
+        &format!("---\nname: {name}\nversion: {version}\n"),
+    )?;
+    let package = name.replace('-', "::");
+    add(
+        &format!("lib/{}.pm", package.replace("::", "/")),
+        &format!("package {package};\nour $VERSION = '{version}';\n1;\n"),
+    )?;
+    let tar = builder.into_inner()?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar)?;
+    std::fs::write(path, gz.finish()?)?;
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args().nth(1).ok_or("usage: upload-bench DIR")?;
+    let dir = Path::new(&dir);
+    if !dir.join("riverpan.sqlite").exists() {
+        let start = Instant::now();
+        build(dir)?;
+        eprintln!(
+            "built a repository of {DISTS} dists, {PACKAGES} packages in {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let start = Instant::now();
+    let mut repository = Repository::open(dir)?;
+    eprintln!(
+        "open (first publish if needed): {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
+    repository.add_author(&AuthorRecord {
+        userid: "BENCHER".into(),
+        fullname: "Bench".into(),
+        email: None,
+        pumpking: false,
+    })?;
+    let work = tempfile::tempdir()?;
+    let mut totals = Vec::new();
+    for i in 0..5 {
+        let name = format!("Bench-Upload{}", std::process::id() * 10 + i);
+        let file = work.path().join(format!("{name}-1.0.tar.gz"));
+        tarball(&file, &name, "1.0")?;
+        let start = Instant::now();
+        let outcome = repository.upload_without_publishing("BENCHER", &file)?;
+        let indexed = start.elapsed();
+        repository.publish_upload_dir(&outcome.path)?;
+        let total = start.elapsed();
+        println!(
+            "upload {i}: store+inspect+index {:.1} ms, publish {:.1} ms, total {:.1} ms",
+            indexed.as_secs_f64() * 1e3,
+            (total - indexed).as_secs_f64() * 1e3,
+            total.as_secs_f64() * 1e3
+        );
+        totals.push((indexed.as_secs_f64() * 1e3, total.as_secs_f64() * 1e3));
+    }
+    totals.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (indexed, total) = totals[totals.len() / 2];
+    println!("median: store+inspect+index {indexed:.1} ms, with publishing {total:.1} ms (goal: one upload < 50 ms)");
+    Ok(())
+}
