@@ -443,6 +443,97 @@ impl Repository {
         })
     }
 
+    /// Stores an upload and queues it for indexing (the server's path: the upload is answered at
+    /// once and [`Repository::index_queued`] indexes it later). The queue is the `uploads` table
+    /// itself (rows in state `stored`), so it survives restarts.
+    pub fn store_upload(
+        &mut self,
+        userid: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<QueuedUpload, RepositoryError> {
+        let author = self.require_author(userid)?;
+        check_file_name(name)?;
+        let path = format!("{}/{name}", author_dir(&author.userid));
+        let existing = self.store.reader().upload_by_path(&path)?;
+        let overwrite = existing.is_some() && may_overwrite_file(name);
+        if existing.is_some() && !overwrite {
+            return Err(StoreError::FileExists(path).into());
+        }
+        let precheck_warning = match self.upload_precheck()? {
+            UploadPrecheck::Off => None,
+            mode => {
+                let warning = self.precheck(&author.userid, &path)?;
+                if let (UploadPrecheck::Refuse, Some(reason)) = (mode, &warning) {
+                    return Err(RepositoryError::Refused(reason.clone()));
+                }
+                warning
+            }
+        };
+        let mtime = self.now();
+        let target = self.cpan.join("authors/id").join(&path);
+        write_file_durably(&target, bytes, mtime)?;
+        let sha256 = hex(&Sha256::digest(bytes));
+        let tx = self.store.index_transaction()?;
+        let size = bytes.len() as i64;
+        let upload_id = if overwrite {
+            tx.replace_upload(&path, &author.userid, size, &sha256, mtime, mtime)?
+        } else {
+            tx.insert_upload(&path, &author.userid, size, &sha256, mtime, mtime)?
+        };
+        tx.commit()?;
+        Ok(QueuedUpload {
+            upload_id,
+            path,
+            precheck_warning,
+        })
+    }
+
+    /// Indexes every queued upload, oldest first (one transaction each), publishes once, mails
+    /// the reports; returns them.
+    pub fn index_queued(&mut self) -> Result<Vec<(i64, IndexReport)>, RepositoryError> {
+        let queued = self.store.reader().queued_uploads()?;
+        if queued.is_empty() {
+            return Ok(Vec::new());
+        }
+        let policy = self.policy()?;
+        let mut done = Vec::new();
+        let mut dirs = BTreeSet::new();
+        for record in queued {
+            let file = self.cpan.join("authors/id").join(&record.path);
+            let inspection =
+                riverpan_inspect::inspect_file(&file, &cpan_archive::Limits::default()).map_err(
+                    |error| RepositoryError::Io {
+                        what: format!("inspecting {}", record.path),
+                        source: std::io::Error::other(error.to_string()),
+                    },
+                )?;
+            let upload = Upload {
+                uploader: record.userid.clone(),
+                dist: record.path.clone(),
+                mtime: record.mtime,
+            };
+            let now = self.now();
+            let tx = self.store.index_transaction()?;
+            let report = index_in(&tx, record.id, &upload, &inspection, policy, now)?;
+            tx.commit()?;
+            if let Some((dir, _)) = record.path.rsplit_once('/') {
+                dirs.insert(dir.to_string());
+            }
+            if let Some(mail) = &self.mail {
+                if report.should_mail() {
+                    let author = self.store.reader().author(&record.userid)?;
+                    if let Err(error) = mail.send_report(author.as_ref(), &report) {
+                        tracing::warn!("could not mail the report of {}: {error}", record.path);
+                    }
+                }
+            }
+            done.push((record.id, report));
+        }
+        self.publish_scoped(publish::ChecksumScope::Only(&dirs))?;
+        Ok(done)
+    }
+
     /// `upload_precheck`: the reason the upload would be refused, if any.
     pub fn precheck(&self, userid: &str, path: &str) -> Result<Option<String>, RepositoryError> {
         let main = main_package(path);
@@ -665,6 +756,17 @@ impl Repository {
             .map_err(io_error(format!("reading {path}")))?;
         Ok(bytes)
     }
+}
+
+/// An upload stored and waiting in the indexing queue.
+#[derive(Debug, Clone)]
+pub struct QueuedUpload {
+    /// The upload's id (`GET /api/v1/uploads/{id}`).
+    pub upload_id: i64,
+    /// Its path below `authors/id/`.
+    pub path: String,
+    /// The precheck's warning, when `upload_precheck = warn` found one.
+    pub precheck_warning: Option<String>,
 }
 
 /// What `import` did.

@@ -351,3 +351,45 @@ fn overlong_versions_fail_the_report_as_in_pause_scenario_6() -> TestResult {
     assert!(packages_lines(&repository).is_empty());
     Ok(())
 }
+
+#[test]
+fn queued_uploads_survive_a_restart_and_are_indexed_in_order() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    {
+        let mut repository = Repository::open(data.path())?;
+        repository.set_policy(Policy::Pause)?;
+        repository.add_author(&author("QUEUER"))?;
+        for version in ["1.0", "1.1"] {
+            let file = dist(work.path(), "Queue-Me", version, &[("Queue::Me", version)]);
+            let bytes = std::fs::read(&file)?;
+            let name = file.file_name().and_then(|n| n.to_str()).ok_or("name")?;
+            repository.store_upload("QUEUER", name, &bytes)?;
+        }
+        // Stored, not indexed yet: nothing in 02packages.
+        assert!(packages_lines(&repository).is_empty());
+    }
+    let mut repository = Repository::open(data.path())?;
+    let done = repository.index_queued()?;
+    assert_eq!(done.len(), 2);
+    assert_eq!(
+        packages_lines(&repository),
+        vec!["Queue::Me 1.1 Q/QU/QUEUER/Queue-Me-1.1.tar.gz"]
+    );
+    assert!(repository.index_queued()?.is_empty());
+    let history = repository.store().reader().package_history("Queue::Me")?;
+    assert_eq!(
+        history,
+        vec![
+            (
+                "1.0".to_string(),
+                "Q/QU/QUEUER/Queue-Me-1.0.tar.gz".to_string()
+            ),
+            (
+                "1.1".to_string(),
+                "Q/QU/QUEUER/Queue-Me-1.1.tar.gz".to_string()
+            )
+        ]
+    );
+    Ok(())
+}

@@ -310,6 +310,38 @@ macro_rules! reads {
             Ok(rows.collect::<Result<_, _>>()?)
         }
 
+        /// Every index entry `package` (exact) ever had, oldest first: (version, dist).
+        pub fn package_history(&self, package: &str) -> Result<Vec<(String, String)>, StoreError> {
+            let mut statement = self.conn().prepare_cached(
+                "SELECT version, dist FROM package_history WHERE package = ?1 ORDER BY seq",
+            )?;
+            let rows = statement.query_map([package], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        }
+
+        /// Uploads stored but not yet indexed (the durable queue), oldest first.
+        pub fn queued_uploads(&self) -> Result<Vec<UploadRecord>, StoreError> {
+            let mut statement = self.conn().prepare(
+                "SELECT id, path, userid, size, sha256, mtime, uploaded_at, state
+                 FROM uploads WHERE state = 'stored' AND deleted_at IS NULL ORDER BY id",
+            )?;
+            let rows = statement.query_map([], upload_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        }
+
+        /// The upload with row id `id`.
+        pub fn upload_by_id(&self, id: i64) -> Result<Option<UploadRecord>, StoreError> {
+            Ok(self
+                .conn()
+                .query_row(
+                    "SELECT id, path, userid, size, sha256, mtime, uploaded_at, state
+                     FROM uploads WHERE id = ?1",
+                    [id],
+                    upload_from_row,
+                )
+                .optional()?)
+        }
+
         /// Every administrator's permission change, oldest first.
         pub fn admin_grants(&self) -> Result<Vec<AdminGrant>, StoreError> {
             let mut statement = self.conn().prepare(
@@ -417,8 +449,22 @@ impl IndexTransaction<'_> {
         Ok(())
     }
 
-    /// Inserts or replaces the package row `record.package`.
+    /// Inserts or replaces the package row `record.package`, and appends to the package's
+    /// history when its version or distribution changed.
     pub fn upsert_package(&self, record: &PackageRecord) -> Result<(), StoreError> {
+        let current: Option<(String, String)> = self
+            .tx
+            .prepare_cached("SELECT version, dist FROM packages WHERE package = ?1")?
+            .query_row([&record.package], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        if current.as_ref() != Some(&(record.version.clone(), record.dist.clone())) {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO package_history (package, version, dist, indexed_at)
+                     VALUES (?1, ?2, ?3, CAST(strftime('%s', 'now') AS INTEGER))",
+                )?
+                .execute(params![record.package, record.version, record.dist])?;
+        }
         self.tx
             .prepare_cached(
                 "INSERT INTO packages (package, lc_package, version, dist, file, dist_mtime)
@@ -548,6 +594,7 @@ impl IndexTransaction<'_> {
     pub fn clear_index(&self) -> Result<(), StoreError> {
         self.tx.execute_batch(
             "DELETE FROM packages; DELETE FROM perms; DELETE FROM primeur; DELETE FROM reports;
+             DELETE FROM package_history;
              UPDATE uploads SET state = 'stored';",
         )?;
         Ok(())

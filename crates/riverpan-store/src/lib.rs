@@ -89,6 +89,20 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "authors, permissions, the package index, uploads and their reports",
         sql: index::SCHEMA,
     },
+    Migration {
+        version: 3,
+        name: "the history of every package's index entry (cpanmetadb /v1.0/history)",
+        sql: "
+        CREATE TABLE package_history (
+            seq        INTEGER PRIMARY KEY,
+            package    TEXT NOT NULL,
+            version    TEXT NOT NULL,
+            dist       TEXT NOT NULL,
+            indexed_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX package_history_by_package ON package_history (package, seq);
+    ",
+    },
 ];
 
 /// Everything that can go wrong when opening or using the store.
