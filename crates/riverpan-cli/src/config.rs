@@ -48,6 +48,13 @@ pub(crate) struct MailSection {
 pub(crate) struct ServerSection {
     /// `listen = "127.0.0.1:5000"`: the address `serve` binds.
     pub listen: Option<String>,
+    /// `max_upload_size = "256MiB"`: the largest upload (env `RIVERPAN_MAX_UPLOAD_SIZE`).
+    pub max_upload_size: Option<String>,
+    /// `deletion_delay = "1h"`: how long a scheduled deletion waits (env
+    /// `RIVERPAN_DELETION_DELAY`).
+    pub deletion_delay: Option<String>,
+    /// `admin = "ADMIN"`: the administrator created on first start (env `RIVERPAN_ADMIN`).
+    pub admin: Option<String>,
 }
 
 /// A config file together with where it came from (for messages).

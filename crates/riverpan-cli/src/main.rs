@@ -4,6 +4,7 @@
 //! module.  `version` and `distname` are a stable scripting interface (their `--json` output
 //! and exit codes are specified in their `--help` and must not change); `serve` runs the server.
 
+mod account_cmd;
 mod config;
 mod distname_cmd;
 mod input;
@@ -87,6 +88,9 @@ enum Command {
     Import(repo_cmd::ImportArgs),
     Index(repo_cmd::IndexArgs),
     Report(repo_cmd::ReportArgs),
+    Token(account_cmd::TokenArgs),
+    Passwd(account_cmd::PasswdArgs),
+    Delete(account_cmd::DeleteArgs),
 }
 
 /// Global options every subcommand may need.
@@ -117,6 +121,9 @@ fn main() -> ExitCode {
         Command::Import(args) => repo_cmd::import(&globals, &args),
         Command::Index(args) => repo_cmd::index(&globals, &args),
         Command::Report(args) => repo_cmd::report(&globals, &args),
+        Command::Token(args) => account_cmd::token(&globals, &args),
+        Command::Passwd(args) => account_cmd::passwd(&globals, &args),
+        Command::Delete(args) => account_cmd::delete(&globals, &args),
     };
     match outcome {
         Ok(code) => code,

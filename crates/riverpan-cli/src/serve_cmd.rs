@@ -19,6 +19,15 @@ Routes:
   /api/v1/status   the same as JSON
   /healthz         \"ok\"
   /metrics         Prometheus metrics
+  POST /pause/authenquery   uploads from cpan-upload (CPAN::Uploader), Basic auth
+  POST /api/upload          uploads with a token (Bearer PAUSEID:TOKENID:SECRET), JSON
+  POST /api/v1/deletions    schedule a deletion; DELETE /api/v1/deletions/ID undeletes
+
+Uploads: on first start (no accounts) an administrator ADMIN is created ($RIVERPAN_ADMIN,
+`admin` in [server]) with $RIVERPAN_ADMIN_PASSWORD or a one-time password printed to stderr.
+`[server] max_upload_size` (default 256MiB, env RIVERPAN_MAX_UPLOAD_SIZE) and `deletion_delay`
+(default 1h, env RIVERPAN_DELETION_DELAY). Upload with
+  CPAN_UPLOADER_UPLOAD_URI=http://HOST:PORT/pause/authenquery cpan-upload -u ID -p PASSWORD FILE
 
 Stops cleanly on SIGINT (Ctrl-C) and SIGTERM.
 
@@ -66,7 +75,17 @@ pub(crate) fn run(globals: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<E
         schema_version = store.schema_version()?,
         "store opened"
     );
+    let write_options = crate::account_cmd::write_options(&loaded)?;
+    {
+        // The repository catches the published files up and creates the first administrator.
+        let mut repository = riverpan_repository::Repository::open(&data_dir)?;
+        crate::account_cmd::bootstrap_admin(&mut repository, &loaded)?;
+    }
     let state = ServerState::new(env!("CARGO_PKG_VERSION"), store);
+    // Uploads, deletions and the indexing worker (which first indexes what is still queued).
+    let writes = state
+        .enable_writes(write_options)
+        .context("cannot start the upload side")?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -86,9 +105,10 @@ pub(crate) fn run(globals: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<E
             env!("CARGO_PKG_VERSION"),
             data_dir.display()
         );
-        riverpan_server::serve(listener, state, shutdown)
-            .await
-            .context("server failed")?;
+        let served = riverpan_server::serve(listener, state, shutdown).await;
+        // The worker finishes the pass it is in; anything still queued is indexed next start.
+        writes.shutdown();
+        served.context("server failed")?;
         tracing::info!("server stopped");
         Ok(ExitCode::SUCCESS)
     })

@@ -24,8 +24,10 @@ use riverpan_store::{
 };
 use sha2::{Digest, Sha256};
 
+mod deletion;
 mod mail;
 mod publish;
+pub use deletion::DeletedUpload;
 pub use mail::{MailConfig, MailError};
 
 /// The index generation the published files reflect.
@@ -76,6 +78,9 @@ pub enum RepositoryError {
     /// A setting has a value riverpan does not know.
     #[error("{0}")]
     BadSetting(String),
+    /// No upload (that is not deleted) has that path.
+    #[error("no such upload: {0}")]
+    NoSuchUpload(String),
 }
 
 fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> RepositoryError {

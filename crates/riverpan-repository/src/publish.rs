@@ -138,6 +138,14 @@ pub(crate) fn publish_all(
                 .insert(name.to_string());
         }
     }
+    if let ChecksumScope::Only(only) = &scope {
+        // A directory whose last file was deleted still needs its CHECKSUMS rewritten (empty).
+        for dir in only.iter() {
+            if cpan.join("authors/id").join(dir).is_dir() {
+                dirs.entry(dir.clone()).or_default();
+            }
+        }
+    }
     for (dir, names) in dirs {
         if let ChecksumScope::Only(only) = &scope {
             if !only.contains(&dir) {

@@ -20,8 +20,16 @@
 //! # }
 //! ```
 
+mod api;
+mod auth;
+mod deletion;
+mod metadb;
 mod metrics;
+mod mirror;
+mod openapi;
+mod queue;
 mod status;
+mod upload;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -36,7 +44,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use riverpan_store::Store;
 
+pub use auth::{
+    generate_token, hash_password, random_password, verify_password, NewToken, TokenScope,
+};
 pub use metrics::UNMATCHED_PATH_LABEL;
+pub use queue::{parse_duration, parse_size, WriteHandle, WriteOptions};
 pub use status::{MirrorStatus, Status, StoreStatus};
 
 /// Everything the handlers share: cheap to clone (one `Arc`).
@@ -53,12 +65,19 @@ struct SharedState {
     store: Mutex<Store>,
     started: Instant,
     metrics: metrics::RequestCounters,
+    /// The package index in memory (cpanmetadb, the JSON API), refreshed in the background.
+    snapshot: metadb::SnapshotCache,
+    /// Read-only store connections for the JSON API and cpanmetadb history.
+    readers: api::StorePool,
+    /// Uploads, deletions and the indexing worker, once [`ServerState::enable_writes`] ran.
+    writes: std::sync::OnceLock<Arc<queue::WriteSide>>,
 }
 
 impl ServerState {
     /// State for a server reporting riverpan version `version` and serving from `store` (whose
     /// data directory is shown on the status page as given to [`Store::open`]).
     pub fn new(version: impl Into<String>, store: Store) -> ServerState {
+        let read_dir = store.data_dir().to_path_buf();
         ServerState {
             inner: Arc::new(SharedState {
                 version: version.into(),
@@ -66,6 +85,9 @@ impl ServerState {
                 store: Mutex::new(store),
                 started: Instant::now(),
                 metrics: metrics::RequestCounters::default(),
+                snapshot: metadb::SnapshotCache::start(read_dir.clone()),
+                readers: api::StorePool::new(read_dir),
+                writes: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -123,6 +145,12 @@ pub fn router(state: ServerState) -> Router {
         .route("/api/v1/status", get(status_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
+        // The read side: the CPAN mirror, cpanmetadb, the JSON API and its OpenAPI document.
+        .merge(mirror::routes())
+        .merge(metadb::routes())
+        .merge(api::routes())
+        .merge(openapi::routes())
+        .merge(upload::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`) so that 404s are counted too; axum applies it per route,
         // which is what makes `MatchedPath` visible to the middleware.
@@ -140,9 +168,13 @@ pub async fn serve(
     state: ServerState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With the peer address: the failed-login limit counts per client address.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// A future that completes when the process receives SIGINT (Ctrl-C) or SIGTERM (`docker stop`,
@@ -204,13 +236,46 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn metrics_text(State(state): State<ServerState>) -> impl IntoResponse {
+    let gauges = repository_gauges(&state).await;
     (
         [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
         state
             .inner
             .metrics
-            .render(&state.inner.version, state.uptime()),
+            .render(&state.inner.version, state.uptime(), &gauges),
     )
+}
+
+/// The repository's gauges for `/metrics`: index age, queue depth, the in-memory index.
+async fn repository_gauges(state: &ServerState) -> metrics::RepositoryGauges {
+    let index = state
+        .data_dir()
+        .join("cpan/modules/02packages.details.txt.gz");
+    let readers = state.inner.readers.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        let index_age_seconds = std::fs::metadata(&index)
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .map(|age| age.as_secs_f64());
+        let queue_depth = readers
+            .with(|store| store.reader().queued_uploads())
+            .map(|queued| queued.len() as u64)
+            .map_err(|error| tracing::warn!(%error, "metrics: cannot read the upload queue"))
+            .ok();
+        (index_age_seconds, queue_depth)
+    })
+    .await;
+    let (index_age_seconds, queue_depth) = read.unwrap_or((None, None));
+    metrics::RepositoryGauges {
+        index_age_seconds,
+        queue_depth,
+        snapshot: state
+            .inner
+            .snapshot
+            .peek()
+            .map(|snapshot| (snapshot.generation, snapshot.packages.len())),
+    }
 }
 
 async fn not_found() -> impl IntoResponse {
@@ -239,7 +304,10 @@ async fn count_requests(
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status();
-    state.inner.metrics.record(&route, status.as_u16());
+    state
+        .inner
+        .metrics
+        .record(&route, status.as_u16(), started.elapsed());
     tracing::debug!(
         %method,
         %uri,

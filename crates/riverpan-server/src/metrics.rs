@@ -11,25 +11,91 @@ pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8"
 /// The `path` label of requests that matched no route (they are answered with 404).
 pub const UNMATCHED_PATH_LABEL: &str = "unmatched";
 
-/// `riverpan_http_requests_total`, keyed by (route pattern, status code).
+/// Upper bounds (seconds) of the request latency histogram buckets: fine below 10 ms, where
+/// mirror and cpanmetadb answers live, coarse above.
+pub(crate) const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The latency histogram of one route.
+#[derive(Default, Clone)]
+struct Latency {
+    /// Requests per bucket (not cumulative; made cumulative when rendered), and one more for
+    /// `+Inf`.
+    buckets: [u64; LATENCY_BUCKETS.len() + 1],
+    sum_seconds: f64,
+    count: u64,
+}
+
+/// What is counted of one route.
+#[derive(Default)]
+struct RouteCounts {
+    /// Requests by status code.
+    statuses: BTreeMap<u16, u64>,
+    latency: Latency,
+}
+
+#[derive(Default)]
+struct Counts {
+    // BTreeMaps keep the output in a stable order, which makes it easy to read and to test;
+    // keyed by route alone so that a lookup by `&str` allocates nothing.
+    routes: BTreeMap<String, RouteCounts>,
+}
+
+/// `riverpan_http_requests_total`, keyed by (route pattern, status code), and
+/// `riverpan_http_request_duration_seconds`, keyed by route pattern.
 #[derive(Default)]
 pub(crate) struct RequestCounters {
-    // A BTreeMap keeps the output in a stable order, which makes it easy to read and to test.
-    counts: Mutex<BTreeMap<(String, u16), u64>>,
+    counts: Mutex<Counts>,
+}
+
+/// Facts about the repository that `/metrics` shows next to the request counters; `None`
+/// where they could not be read.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RepositoryGauges {
+    /// Seconds since `modules/02packages.details.txt.gz` was last written.
+    pub(crate) index_age_seconds: Option<f64>,
+    /// Uploads stored but not yet indexed.
+    pub(crate) queue_depth: Option<u64>,
+    /// The index generation of the in-memory snapshot, and its package count.
+    pub(crate) snapshot: Option<(u64, usize)>,
 }
 
 impl RequestCounters {
-    /// Counts one answered request.
-    pub(crate) fn record(&self, route: &str, status: u16) {
+    /// Counts one answered request that took `elapsed`.
+    pub(crate) fn record(&self, route: &str, status: u16, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = LATENCY_BUCKETS
+            .iter()
+            .position(|&bound| seconds <= bound)
+            .unwrap_or(LATENCY_BUCKETS.len());
         let mut counts = self
             .counts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *counts.entry((route.to_owned(), status)).or_insert(0) += 1;
+        // Look up before inserting: allocating the key on every request would be the cost.
+        if !counts.routes.contains_key(route) {
+            counts
+                .routes
+                .insert(route.to_owned(), RouteCounts::default());
+        }
+        let Some(route_counts) = counts.routes.get_mut(route) else {
+            return;
+        };
+        *route_counts.statuses.entry(status).or_insert(0) += 1;
+        let latency = &mut route_counts.latency;
+        latency.buckets[bucket] += 1;
+        latency.sum_seconds += seconds;
+        latency.count += 1;
     }
 
     /// Every metric of the server, as the body of a `/metrics` response.
-    pub(crate) fn render(&self, version: &str, uptime: Duration) -> String {
+    pub(crate) fn render(
+        &self,
+        version: &str,
+        uptime: Duration,
+        gauges: &RepositoryGauges,
+    ) -> String {
         let mut out = String::new();
         // Writing to a String cannot fail; `let _` keeps that fact out of the signature.
         let _ = writeln!(
@@ -61,11 +127,65 @@ impl RequestCounters {
             .counts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for ((route, status), count) in counts.iter() {
+        for (route, route_counts) in counts.routes.iter() {
+            for (status, count) in route_counts.statuses.iter() {
+                let _ = writeln!(
+                    out,
+                    "riverpan_http_requests_total{{path=\"{}\",status=\"{status}\"}} {count}",
+                    escape_label_value(route)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP riverpan_http_request_duration_seconds Time to answer a request, by route.\n\
+             # TYPE riverpan_http_request_duration_seconds histogram"
+        );
+        for (route, route_counts) in counts.routes.iter() {
+            let latency = &route_counts.latency;
+            let route = escape_label_value(route);
+            let mut cumulative = 0;
+            for (bound, in_bucket) in LATENCY_BUCKETS.iter().zip(latency.buckets.iter()) {
+                cumulative += in_bucket;
+                let _ = writeln!(
+                    out,
+                    "riverpan_http_request_duration_seconds_bucket{{path=\"{route}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
             let _ = writeln!(
                 out,
-                "riverpan_http_requests_total{{path=\"{}\",status=\"{status}\"}} {count}",
-                escape_label_value(route)
+                "riverpan_http_request_duration_seconds_bucket{{path=\"{route}\",le=\"+Inf\"}} {}\n\
+                 riverpan_http_request_duration_seconds_sum{{path=\"{route}\"}} {:.6}\n\
+                 riverpan_http_request_duration_seconds_count{{path=\"{route}\"}} {}",
+                latency.count, latency.sum_seconds, latency.count
+            );
+        }
+        drop(counts);
+        if let Some(age) = gauges.index_age_seconds {
+            let _ = writeln!(
+                out,
+                "# HELP riverpan_index_age_seconds Seconds since modules/02packages.details.txt.gz was last published.\n\
+                 # TYPE riverpan_index_age_seconds gauge\n\
+                 riverpan_index_age_seconds {age:.3}"
+            );
+        }
+        if let Some(depth) = gauges.queue_depth {
+            let _ = writeln!(
+                out,
+                "# HELP riverpan_upload_queue_depth Uploads stored and waiting to be indexed.\n\
+                 # TYPE riverpan_upload_queue_depth gauge\n\
+                 riverpan_upload_queue_depth {depth}"
+            );
+        }
+        if let Some((generation, packages)) = gauges.snapshot {
+            let _ = writeln!(
+                out,
+                "# HELP riverpan_index_generation Index generation of the in-memory package index.\n\
+                 # TYPE riverpan_index_generation gauge\n\
+                 riverpan_index_generation {generation}\n\
+                 # HELP riverpan_index_packages Packages in the in-memory package index.\n\
+                 # TYPE riverpan_index_packages gauge\n\
+                 riverpan_index_packages {packages}"
             );
         }
         out
@@ -99,11 +219,16 @@ mod tests {
     #[test]
     fn counters_render_in_stable_order() {
         let counters = RequestCounters::default();
-        counters.record("/metrics", 200);
-        counters.record("/", 200);
-        counters.record("/", 200);
-        counters.record(UNMATCHED_PATH_LABEL, 404);
-        let text = counters.render("1.2.3", Duration::from_millis(1500));
+        counters.record("/metrics", 200, Duration::from_micros(300));
+        counters.record("/", 200, Duration::from_millis(2));
+        counters.record("/", 200, Duration::from_secs(20));
+        counters.record(UNMATCHED_PATH_LABEL, 404, Duration::ZERO);
+        let gauges = RepositoryGauges {
+            index_age_seconds: Some(1.5),
+            queue_depth: Some(3),
+            snapshot: Some((7, 250_000)),
+        };
+        let text = counters.render("1.2.3", Duration::from_millis(1500), &gauges);
         let samples: Vec<&str> = text
             .lines()
             .filter(|line| line.starts_with("riverpan_http_requests_total"))
@@ -118,6 +243,20 @@ mod tests {
         );
         assert!(text.contains("riverpan_build_info{version=\"1.2.3\"} 1\n"));
         assert!(text.contains("riverpan_uptime_seconds 1.500\n"));
+        for line in [
+            r#"riverpan_http_request_duration_seconds_bucket{path="/",le="0.001"} 0"#,
+            r#"riverpan_http_request_duration_seconds_bucket{path="/",le="0.0025"} 1"#,
+            r#"riverpan_http_request_duration_seconds_bucket{path="/",le="10"} 1"#,
+            r#"riverpan_http_request_duration_seconds_bucket{path="/",le="+Inf"} 2"#,
+            r#"riverpan_http_request_duration_seconds_count{path="/"} 2"#,
+            r#"riverpan_http_request_duration_seconds_bucket{path="/metrics",le="0.0005"} 1"#,
+            "riverpan_index_age_seconds 1.500",
+            "riverpan_upload_queue_depth 3",
+            "riverpan_index_generation 7",
+            "riverpan_index_packages 250000",
+        ] {
+            assert!(text.contains(&format!("{line}\n")), "{line} in\n{text}");
+        }
         assert!(text.ends_with('\n'));
     }
 }

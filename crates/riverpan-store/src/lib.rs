@@ -27,7 +27,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
+mod accounts;
 mod index;
+pub use accounts::*;
 pub use index::*;
 
 /// Name of the database file inside the data directory.
@@ -102,6 +104,11 @@ pub const MIGRATIONS: &[Migration] = &[
         ) STRICT;
         CREATE INDEX package_history_by_package ON package_history (package, seq);
     ",
+    },
+    Migration {
+        version: 4,
+        name: "login accounts, API tokens and scheduled deletions",
+        sql: accounts::SCHEMA,
     },
 ];
 

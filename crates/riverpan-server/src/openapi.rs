@@ -1,0 +1,476 @@
+//! `GET /api/v1/openapi.json`: an OpenAPI 3.1 description of every route riverpan serves —
+//! the mirror, cpanmetadb, the JSON API and the upload endpoints.
+//!
+//! Kept by hand next to the handlers; the `openapi_paths_exist` test of the `api` test suite
+//! requests every documented path and fails when the router does not know one.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Map, Value};
+
+use crate::ServerState;
+
+/// The routes of this module.
+pub(crate) fn routes() -> Router<ServerState> {
+    Router::new().route("/api/v1/openapi.json", get(openapi_json))
+}
+
+async fn openapi_json(axum::extract::State(state): axum::extract::State<ServerState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document(state.version()).to_string(),
+    )
+        .into_response()
+}
+
+/// `{"description": text, "content": {media type: {"schema": schema}}}`.
+fn body(description: &str, media_type: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { media_type: { "schema": schema } } })
+}
+
+/// A JSON answer referring to a schema of `components`.
+fn json_ref(description: &str, schema: &str) -> Value {
+    body(
+        description,
+        "application/json",
+        json!({ "$ref": format!("#/components/schemas/{schema}") }),
+    )
+}
+
+/// The `{"error": …}` answer.
+fn error(description: &str) -> Value {
+    json_ref(description, "Error")
+}
+
+/// A path parameter.
+fn path_parameter(name: &str, description: &str, example: &str) -> Value {
+    json!({
+        "name": name, "in": "path", "required": true, "description": description,
+        "schema": { "type": "string" }, "example": example,
+    })
+}
+
+/// A GET of a mirror file (the same headers and answers on every tree).
+fn mirror_get(summary: &str, description: &str, example: &str) -> Value {
+    let file_headers = json!({
+        "ETag": { "schema": { "type": "string" }, "description": "Strong validator." },
+        "Last-Modified": { "schema": { "type": "string" } },
+        "Cache-Control": {
+            "schema": { "type": "string" },
+            "description": "`no-cache` for indexes and CHECKSUMS, `public, max-age=86400` for release archives."
+        },
+        "Accept-Ranges": { "schema": { "type": "string", "const": "bytes" } },
+    });
+    json!({
+        "get": {
+            "tags": ["mirror"],
+            "summary": summary,
+            "description": description,
+            "parameters": [
+                path_parameter("path", "The file's path in the tree (several segments).", example),
+                { "name": "If-None-Match", "in": "header", "schema": { "type": "string" } },
+                { "name": "If-Modified-Since", "in": "header", "schema": { "type": "string" },
+                  "description": "304 only when it equals Last-Modified exactly, so that a rolled-back index is fetched again." },
+                { "name": "Range", "in": "header", "schema": { "type": "string" },
+                  "description": "One byte range (`bytes=0-99`, `bytes=100-`, `bytes=-100`); several ranges get the whole file." },
+                { "name": "If-Range", "in": "header", "schema": { "type": "string" } },
+            ],
+            "responses": {
+                "200": { "description": "The file, as stored (never Content-Encoding: gzip).", "headers": file_headers,
+                         "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                "206": { "description": "The requested byte range (Content-Range)." },
+                "304": { "description": "Not modified." },
+                "400": { "description": "A path with `.` or `..` segments, encoded separators or NUL." },
+                "404": { "description": "No such file (directories are not listed)." },
+                "416": { "description": "The range starts past the end (Content-Range: bytes */LENGTH)." },
+            },
+        }
+    })
+}
+
+/// A GET answering JSON, with a 404.
+fn api_get(summary: &str, parameter: Value, schema: &str, not_found: &str) -> Value {
+    json!({
+        "get": {
+            "tags": ["api"],
+            "summary": summary,
+            "parameters": [parameter],
+            "responses": {
+                "200": json_ref("Found.", schema),
+                "404": error(not_found),
+            },
+        }
+    })
+}
+
+/// The OpenAPI document; `version` is the riverpan version.
+pub(crate) fn document(version: &str) -> Value {
+    let mut paths = Map::new();
+    paths.insert(
+        "/authors/{path}".into(),
+        mirror_get(
+            "A file of the CPAN tree below authors/",
+            "Release archives, CHECKSUMS, 01mailrc.txt.gz.",
+            "id/N/NE/NEILB/Foo-Bar-1.23.tar.gz",
+        ),
+    );
+    paths.insert(
+        "/modules/{path}".into(),
+        mirror_get(
+            "An index file below modules/",
+            "02packages.details.txt(.gz), 06perms.txt(.gz), 03modlist.data.gz.",
+            "02packages.details.txt.gz",
+        ),
+    );
+    paths.insert(
+        "/backpan/authors/{path}".into(),
+        mirror_get(
+            "BackPAN: deleted files, then the live tree",
+            "Every file ever uploaded and not overwritten, deleted ones included.",
+            "id/N/NE/NEILB/Foo-Bar-1.22.tar.gz",
+        ),
+    );
+    let module = path_parameter("module", "A package name, exact case.", "Foo::Bar");
+    paths.insert(
+        "/v1.0/package/{module}".into(),
+        json!({ "get": {
+            "tags": ["cpanmetadb"],
+            "summary": "cpanmetadb: the distribution file that provides a package",
+            "description": "YAML as cpanmetadb.plackperl.org writes it (YAML.pm layout, keys sorted).",
+            "parameters": [module],
+            "responses": {
+                "200": body("Found.", "text/yaml", json!({ "type": "string",
+                    "example": "---\ndistfile: N/NE/NEILB/Foo-Bar-1.23.tar.gz\nprovides:\n  Foo::Bar: 1.23\nversion: 1.23\n" })),
+                "404": body("Not indexed.", "text/plain", json!({ "type": "string", "const": "Not found\n" })),
+            },
+        }}),
+    );
+    paths.insert(
+        "/v1.0/history/{module}".into(),
+        json!({ "get": {
+            "tags": ["cpanmetadb"],
+            "summary": "cpanmetadb: every index entry the package had, oldest first",
+            "description": "02packages lines (`%-30s %8s  %s`); cpanm uses it for `==`, `<` and `!=` requirements.",
+            "parameters": [path_parameter("module", "A package name, exact case.", "Foo::Bar")],
+            "responses": {
+                "200": body("Found.", "text/plain", json!({ "type": "string",
+                    "example": "Foo::Bar                          1.22  N/NE/NEILB/Foo-Bar-1.22.tar.gz\n" })),
+                "404": body("Never indexed.", "text/plain", json!({ "type": "string", "const": "Not found\n" })),
+            },
+        }}),
+    );
+    paths.insert(
+        "/api/v1/packages/{name}".into(),
+        api_get(
+            "A package: version, distribution file, permissions, history",
+            path_parameter("name", "A package name, exact case.", "Foo::Bar"),
+            "Package",
+            "Not indexed.",
+        ),
+    );
+    paths.insert(
+        "/api/v1/distributions/{name}".into(),
+        api_get(
+            "A distribution and its releases, newest first",
+            path_parameter("name", "A distribution name.", "Foo-Bar"),
+            "Distribution",
+            "No release of that name.",
+        ),
+    );
+    paths.insert(
+        "/api/v1/authors/{id}".into(),
+        api_get(
+            "An author, their distributions and permissions",
+            path_parameter("id", "A PAUSE id (any case).", "NEILB"),
+            "Author",
+            "No such author.",
+        ),
+    );
+    paths.insert(
+        "/api/v1/permissions/{package}".into(),
+        api_get(
+            "Who may upload a package (06perms rows, matched case-insensitively)",
+            path_parameter("package", "A package name.", "Foo::Bar"),
+            "Permissions",
+            "Nobody has permissions on it.",
+        ),
+    );
+    let upload_id = path_parameter("id", "The upload id an upload answer gave.", "42");
+    let mut upload_path = api_get(
+        "An upload: its state in the indexing queue and its report",
+        upload_id.clone(),
+        "Upload",
+        "No such upload.",
+    );
+    if let Some(responses) = upload_path.pointer_mut("/get/responses") {
+        responses["400"] = error("Not a number.");
+    }
+    paths.insert("/api/v1/uploads/{id}".into(), upload_path);
+    paths.insert(
+        "/api/v1/reports/{id}".into(),
+        json!({ "get": {
+            "tags": ["api"],
+            "summary": "The indexing report of an upload",
+            "description": "JSON, or the text PAUSE would mail with `Accept: text/plain`.",
+            "parameters": [upload_id],
+            "responses": {
+                "200": {
+                    "description": "Found.",
+                    "content": {
+                        "application/json": { "schema": { "$ref": "#/components/schemas/Report" } },
+                        "text/plain": { "schema": { "type": "string" } },
+                    },
+                },
+                "400": error("Not a number."),
+                "404": error("No such upload, or not indexed yet."),
+            },
+        }}),
+    );
+    paths.insert(
+        "/pause/authenquery".into(),
+        json!({ "post": {
+            "tags": ["upload"],
+            "summary": "Upload as CPAN::Uploader (cpan-upload) does",
+            "description": "PAUSE's legacy form (`pause.md` §1.1): multipart/form-data, parts in any order, HTTP Basic \
+                authentication (password, or an API token as the password). Answers at once; indexing runs in the \
+                durable queue (see /api/v1/uploads/{id}).",
+            "security": [{ "basic": [] }],
+            "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
+                "type": "object",
+                "required": ["pause99_add_uri_httpupload"],
+                "properties": {
+                    "HIDDENNAME": { "type": "string", "description": "The PAUSE id uploaded as." },
+                    "CAN_MULTIPART": { "type": "string" },
+                    "pause99_add_uri_httpupload": { "type": "string", "format": "binary" },
+                    "pause99_add_uri_subdirtext": { "type": "string" },
+                    "pause99_add_uri_upload": { "type": "string" },
+                    "pause99_add_uri_uri": { "type": "string" },
+                    "SUBMIT_pause99_add_uri_httpupload": { "type": "string" },
+                },
+            } } } },
+            "responses": {
+                "200": body("Accepted (an HTML page, as PAUSE answers).", "text/html", json!({ "type": "string" })),
+                "401": { "description": "No or wrong credentials (WWW-Authenticate: Basic realm=\"PAUSE\")." },
+                "403": { "description": "Not allowed to upload as HIDDENNAME, or out of the token's scope." },
+                "409": { "description": "A file of that name was uploaded before." },
+                "413": { "description": "Larger than the upload size limit." },
+                "429": { "description": "Too many failed logins." },
+            },
+        }}),
+    );
+    paths.insert(
+        "/api/upload".into(),
+        json!({ "post": {
+            "tags": ["upload"],
+            "summary": "Upload with an API token (PAUSE's 2026 token API)",
+            "description": "`Authorization: Bearer PAUSEID:TOKENID:SECRET`; multipart field `file`, optional `subdir` \
+                (`pause.md` §1.2). JSON answers.",
+            "security": [{ "bearer": [] }],
+            "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": { "type": "string", "format": "binary" },
+                    "subdir": { "type": "string" },
+                },
+            } } } },
+            "responses": {
+                "200": body("Accepted and queued for indexing.", "application/json", json!({ "type": "object",
+                    "properties": { "result": { "type": "string" }, "upload_id": { "type": "integer" },
+                                    "path": { "type": "string" }, "status_url": { "type": "string" } } })),
+                "400": error("Empty file, bad file name, or no usable token."),
+                "401": error("Invalid or expired token."),
+                "403": error("The token's scope does not allow this upload."),
+                "409": error("Duplicated: a file of that name was uploaded before."),
+                "413": error("Larger than the upload size limit."),
+                "429": error("Too many failed logins."),
+            },
+        }}),
+    );
+    deletion_paths(&mut paths);
+    server_paths(&mut paths);
+
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "riverpan",
+            "version": version,
+            "description": "A self-hostable CPAN: a mirror every CPAN client installs from, cpanmetadb, \
+                PAUSE-compatible uploads and a JSON API.",
+        },
+        "tags": [
+            { "name": "mirror", "description": "The CPAN tree, as cpanm, cpm, Carton, CPAN.pm and minicpan read it." },
+            { "name": "cpanmetadb", "description": "The lookups cpanm and cpm make (cpanmetadb.plackperl.org's API)." },
+            { "name": "api", "description": "The JSON API." },
+            { "name": "upload", "description": "PAUSE-compatible uploads and deletions." },
+            { "name": "server", "description": "Status, health and metrics." },
+        ],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "basic": { "type": "http", "scheme": "basic" },
+                "bearer": { "type": "http", "scheme": "bearer" },
+            },
+            "schemas": schemas(),
+        },
+    })
+}
+
+/// Scheduled deletions (`pause.md` §1.4): the file moves to BackPAN and its packages leave the
+/// index after the configured delay, unless undeleted first.
+fn deletion_paths(paths: &mut Map<String, Value>) {
+    let auth = json!([{ "basic": [] }, { "bearer": [] }]);
+    let id = path_parameter("id", "The deletion id the scheduling answer gave.", "1");
+    paths.insert(
+        "/api/v1/deletions".into(),
+        json!({ "post": {
+            "tags": ["upload"],
+            "summary": "Schedule the deletion of one of your files",
+            "security": auth,
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["path"],
+                "properties": { "path": { "type": "string",
+                    "description": "A file of your directory: `Foo-1.0.tar.gz`, `X/XX/ID/Foo-1.0.tar.gz` or `authors/id/X/XX/ID/Foo-1.0.tar.gz`." } },
+            } } } },
+            "responses": {
+                "202": json_ref("Scheduled.", "Deletion"),
+                "400": error("Not JSON, or not a file of yours."),
+                "401": error("No or wrong credentials."),
+                "403": error("Someone else's file, or out of the token's scope."),
+                "404": error("No such file."),
+            },
+        }}),
+    );
+    paths.insert(
+        "/api/v1/deletions/{id}".into(),
+        json!({
+            "get": {
+                "tags": ["upload"],
+                "summary": "A deletion and its state",
+                "parameters": [id.clone()],
+                "responses": { "200": json_ref("Found.", "Deletion"), "404": error("No such deletion.") },
+            },
+            "delete": {
+                "tags": ["upload"],
+                "summary": "Undelete: cancel a deletion that has not run yet",
+                "security": auth,
+                "parameters": [id],
+                "responses": {
+                    "200": json_ref("Cancelled.", "Deletion"),
+                    "401": error("No or wrong credentials."),
+                    "403": error("Someone else's file."),
+                    "404": error("No such deletion."),
+                    "409": error("It already ran."),
+                },
+            },
+        }),
+    );
+}
+
+/// Status, health, metrics and this document.
+fn server_paths(paths: &mut Map<String, Value>) {
+    let text = |description: &str, media_type: &str| {
+        json!({ "get": { "tags": ["server"], "summary": description, "responses": {
+            "200": body("OK.", media_type, json!({ "type": "string" })) } } })
+    };
+    paths.insert("/".into(), text("HTML status page", "text/html"));
+    paths.insert(
+        "/api/v1/status".into(),
+        text("The status page's facts as JSON", "application/json"),
+    );
+    paths.insert(
+        "/healthz".into(),
+        text("`ok`, for load balancers", "text/plain"),
+    );
+    paths.insert(
+        "/metrics".into(),
+        text(
+            "Prometheus metrics: requests and latency per route, index age, upload queue depth",
+            "text/plain",
+        ),
+    );
+    paths.insert(
+        "/api/v1/openapi.json".into(),
+        text("This document", "application/json"),
+    );
+}
+
+/// The JSON shapes of the API's answers.
+fn schemas() -> Value {
+    let string = json!({ "type": "string" });
+    let nullable_string = json!({ "type": ["string", "null"] });
+    let package_version = json!({ "type": "object", "properties": {
+        "package": string, "version": string } });
+    let release = json!({ "type": "object", "properties": {
+        "upload_id": { "type": "integer" },
+        "distfile": { "type": "string", "description": "Path below authors/id/." },
+        "download_url": string,
+        "distribution": nullable_string,
+        "version": nullable_string,
+        "maturity": nullable_string,
+        "author": string,
+        "size": { "type": "integer" },
+        "sha256": string,
+        "uploaded_at": { "type": "string", "format": "date-time" },
+        "state": { "type": "string", "description": "`queued` (waiting for the indexer) or `indexed`." },
+        "packages": { "type": "array", "items": package_version,
+                      "description": "The packages the index points to this file." },
+    } });
+    json!({
+        "Error": { "type": "object", "required": ["error"], "properties": { "error": string } },
+        "Deletion": { "type": "object", "properties": {
+            "deletion_id": { "type": "integer" }, "upload_id": { "type": "integer" },
+            "path": string,
+            "state": { "enum": ["scheduled", "cancelled", "done", "failed"] },
+            "requested_by": string,
+            "requested_at": { "type": "integer", "description": "Unix time." },
+            "due_at": { "type": "integer", "description": "Unix time." },
+            "finished_at": { "type": ["integer", "null"] },
+            "error": nullable_string,
+            "status_url": string,
+        } },
+        "Package": { "type": "object", "properties": {
+            "package": string, "version": string, "distfile": string, "download_url": string,
+            "distribution": nullable_string, "author": nullable_string, "file": nullable_string,
+            "permissions": { "type": "array", "items": { "type": "object", "properties": {
+                "userid": string, "permission": { "enum": ["f", "c"] } } } },
+            "history": { "type": "array", "items": { "type": "object", "properties": {
+                "version": string, "distfile": string } } },
+        } },
+        "Release": release,
+        "Distribution": { "type": "object", "properties": {
+            "distribution": string,
+            "latest": { "$ref": "#/components/schemas/Release" },
+            "releases": { "type": "array", "items": { "$ref": "#/components/schemas/Release" } },
+        } },
+        "Author": { "type": "object", "properties": {
+            "userid": string, "fullname": string, "email": nullable_string,
+            "distributions": { "type": "array", "items": { "type": "object", "properties": {
+                "distribution": string, "releases": { "type": "integer" },
+                "latest_version": nullable_string, "latest_distfile": string } } },
+            "permissions": { "type": "array", "items": { "type": "object", "properties": {
+                "package": string, "permission": { "enum": ["f", "c"] } } } },
+        } },
+        "Permissions": { "type": "object", "properties": {
+            "package": string,
+            "permissions": { "type": "array", "items": { "type": "object", "properties": {
+                "package": string, "userid": string, "permission": { "enum": ["f", "c"] } } } },
+        } },
+        "Report": { "type": "object", "properties": {
+            "upload_id": { "type": "integer" }, "policy": string, "status": string,
+            "subject": string, "text": string,
+            "json": { "description": "The indexer's structured report." },
+        } },
+        "Upload": { "allOf": [
+            { "$ref": "#/components/schemas/Release" },
+            { "type": "object", "properties": {
+                "id": { "type": "integer" },
+                "queue_position": { "type": ["integer", "null"],
+                                    "description": "Uploads ahead of this one in the indexing queue." },
+                "report": { "oneOf": [{ "$ref": "#/components/schemas/Report" }, { "type": "null" }] },
+            } },
+        ] },
+    })
+}
