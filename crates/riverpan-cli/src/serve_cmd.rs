@@ -105,6 +105,17 @@ pub(crate) fn run(globals: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<E
             env!("CARGO_PKG_VERSION"),
             data_dir.display()
         );
+        // What to do next, for the person who just started it.
+        eprintln!(
+            "\n  upload:   CPAN_UPLOADER_UPLOAD_URI=http://{addr}/pause/authenquery cpan-upload -u PAUSEID Foo-Bar-1.0.tar.gz\n\
+             \x20           (authors: riverpan --data {data} user add PAUSEID; riverpan --data {data} passwd PAUSEID)\n\
+             \x20 or token: curl -H 'Authorization: Bearer TOKEN' -F file=@Foo-Bar-1.0.tar.gz http://{addr}/api/upload\n\
+             \x20           (riverpan --data {data} token create PAUSEID)\n\
+             \x20 install:  cpanm --mirror http://{addr}/ --mirror-only Foo::Bar\n\
+             \x20           cpm install --resolver 02packages,http://{addr}/ Foo::Bar\n\
+             \x20 CPAN.pm:  o conf urllist http://{addr}/\n",
+            data = data_dir.display()
+        );
         let served = riverpan_server::serve(listener, state, shutdown).await;
         // The worker finishes the pass it is in; anything still queued is indexed next start.
         writes.shutdown();

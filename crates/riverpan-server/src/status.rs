@@ -7,8 +7,10 @@ use serde::Serialize;
 use crate::ServerState;
 
 /// The note shown while riverpan serves no mirror yet.
-const MIRROR_NOT_PUBLISHED: &str = "The CPAN mirror is not published yet: this riverpan only \
-    reports its status. Uploads, indexing and the mirror arrive in a later release.";
+const MIRROR_NOT_PUBLISHED: &str =
+    "The CPAN mirror is not published yet: no index files exist (nothing was uploaded).";
+const MIRROR_PUBLISHED: &str =
+    "The CPAN mirror is published: point cpanm, cpm, Carton or CPAN.pm at this server's root URL.";
 
 /// What `GET /api/v1/status` answers (field order is the JSON key order).
 #[derive(Debug, Clone, Serialize)]
@@ -41,7 +43,7 @@ pub struct StoreStatus {
 /// The mirror part of [`Status`].
 #[derive(Debug, Clone, Serialize)]
 pub struct MirrorStatus {
-    /// `false` until riverpan serves `authors/` and `modules/`.
+    /// Whether `modules/02packages.details.txt.gz` exists (clients can install).
     pub published: bool,
     /// A sentence for humans.
     pub note: &'static str,
@@ -64,9 +66,19 @@ impl Status {
             data_dir: state.data_dir().display().to_string(),
             store: store_status,
             uptime_seconds: state.uptime().as_secs(),
-            mirror: MirrorStatus {
-                published: false,
-                note: MIRROR_NOT_PUBLISHED,
+            mirror: {
+                let published = state
+                    .data_dir()
+                    .join("cpan/modules/02packages.details.txt.gz")
+                    .exists();
+                MirrorStatus {
+                    published,
+                    note: if published {
+                        MIRROR_PUBLISHED
+                    } else {
+                        MIRROR_NOT_PUBLISHED
+                    },
+                }
             },
         })
     }
