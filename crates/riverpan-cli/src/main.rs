@@ -12,6 +12,7 @@ mod inspect_cmd;
 mod logging;
 mod repo_cmd;
 mod serve_cmd;
+mod testers_cmd;
 mod version_cmd;
 
 use std::io;
@@ -91,6 +92,7 @@ enum Command {
     Token(account_cmd::TokenArgs),
     Passwd(account_cmd::PasswdArgs),
     Delete(account_cmd::DeleteArgs),
+    Testers(testers_cmd::TestersArgs),
 }
 
 /// Global options every subcommand may need.
@@ -124,6 +126,7 @@ fn main() -> ExitCode {
         Command::Token(args) => account_cmd::token(&globals, &args),
         Command::Passwd(args) => account_cmd::passwd(&globals, &args),
         Command::Delete(args) => account_cmd::delete(&globals, &args),
+        Command::Testers(args) => testers_cmd::run(&globals, &args),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,443 @@
+//! Integration tests of the testers core: ingest and summaries, BBC on a hand-made data set,
+//! the beforemaintrelease format, and Metabase facts (one built by Perl when available).
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use proptest::prelude::*;
+use riverpan_testers::generate::Generator;
+use riverpan_testers::ingest::{
+    self, parse_metabase_fact, Distribution, Environment, Ingested, Language, NewReport, Reporter,
+    System, TestOutput, TestResult,
+};
+use riverpan_testers::query::{self, Counts};
+use riverpan_testers::rusqlite::Connection;
+use riverpan_testers::{store, PerlVersion};
+use serde_json::json;
+
+fn conn() -> Connection {
+    let c = Connection::open_in_memory().unwrap();
+    store::ensure_schema(&c).unwrap();
+    c
+}
+
+fn rep(id: &str, dist: &str, version: &str, perl: &str, os: &str, grade: &str) -> NewReport {
+    rep_text(id, dist, version, perl, os, grade, "t/basic.t .. ok")
+}
+
+fn rep_text(
+    id: &str,
+    dist: &str,
+    version: &str,
+    perl: &str,
+    os: &str,
+    grade: &str,
+    text: &str,
+) -> NewReport {
+    NewReport {
+        id: Some(id.to_string()),
+        created: Some("2026-08-01T00:00:00Z".into()),
+        reporter: Reporter {
+            name: None,
+            email: "t@example.org".into(),
+        },
+        environment: Environment {
+            language: Language {
+                name: "Perl 5".into(),
+                version: perl.into(),
+                archname: "x86_64-linux".into(),
+                build: None,
+                commit_id: None,
+                variables: None,
+            },
+            system: System {
+                osname: os.into(),
+                osversion: Some("1".into()),
+                extra: BTreeMap::new(),
+            },
+            user_agent: None,
+            toolchain: None,
+        },
+        distribution: Distribution {
+            name: dist.into(),
+            version: version.into(),
+            path: Some(format!("AUTHOR{}/{dist}-{version}.tar.gz", dist.len())),
+            prerequisites: None,
+        },
+        result: TestResult {
+            grade: grade.into(),
+            output: TestOutput {
+                uncategorized: Some(text.into()),
+                ..TestOutput::default()
+            },
+            extra: BTreeMap::new(),
+        },
+        comments: None,
+    }
+}
+
+const PREREQ_TEXT: &str = "PREREQUISITES\n\n    requires:\n\n        Module Need Have\n        ------ ---- ----\n      ! Moo    2.0  n/a\n";
+
+/// The hand-made BBC data set (see the assertions for the intended answer).
+fn bbc_fixture() -> Connection {
+    let mut c = conn();
+    let mut n = 0;
+    let mut r = Vec::new();
+    let mut add = |dist: &str, ver: &str, perl: &str, os: &str, grade: &str, k: usize| {
+        for _ in 0..k {
+            n += 1;
+            r.push(rep(&format!("id-{n:04}"), dist, ver, perl, os, grade));
+        }
+    };
+    // Passes everywhere: not a candidate.
+    add("Good-Dist", "1.0", "5.42.0", "linux", "pass", 3);
+    add("Good-Dist", "1.0", "5.43.9", "linux", "pass", 2);
+    // Broken by blead from 5.43.8 on; its older release passes on blead.
+    add("Broken-Dist", "1.0", "5.43.9", "linux", "pass", 2);
+    add("Broken-Dist", "2.0", "5.42.0", "linux", "pass", 2);
+    add("Broken-Dist", "2.0", "5.43.6", "linux", "fail", 1);
+    add("Broken-Dist", "2.0", "5.43.7", "linux", "pass", 1);
+    add("Broken-Dist", "2.0", "5.43.8", "linux", "fail", 1);
+    add("Broken-Dist", "2.0", "5.43.9", "linux", "fail", 2);
+    add("Broken-Dist", "2.0", "5.43.9", "freebsd", "fail", 1);
+    // All four figures non-zero: excluded by andk's filter.
+    add("Flaky-Dist", "1.0", "5.42.0", "linux", "pass", 1);
+    add("Flaky-Dist", "1.0", "5.42.0", "linux", "fail", 1);
+    add("Flaky-Dist", "1.0", "5.43.9", "linux", "pass", 1);
+    add("Flaky-Dist", "1.0", "5.43.9", "linux", "fail", 1);
+    // Fixed by blead: a candidate, not a strong one.
+    add("Mixed-Dist", "0.5", "5.42.0", "MSWin32", "fail", 2);
+    add("Mixed-Dist", "0.5", "5.43.9", "MSWin32", "pass", 1);
+    // A developer release failing does not make the dist a candidate.
+    add("Dev-Dist", "1.0", "5.42.0", "linux", "pass", 1);
+    add("Dev-Dist", "1.0", "5.43.9", "linux", "pass", 1);
+    add("Dev-Dist", "1.1_01", "5.43.9", "linux", "fail", 1);
+    // A patched blead and an RC must not become the defaults.
+    add(
+        "Good-Dist",
+        "1.0",
+        "5.43.10 patch local",
+        "linux",
+        "pass",
+        1,
+    );
+    add("Good-Dist", "1.0", "5.44.0 RC1", "linux", "pass", 1);
+    add("Good-Dist", "1.0", "5.40.2", "linux", "na", 1);
+    // Fails on new only because of a missing prerequisite: CPAN breaks CPAN, not blead.
+    r.push(rep(
+        "id-9000",
+        "Prereq-Dist",
+        "1.0",
+        "5.42.0",
+        "linux",
+        "pass",
+    ));
+    r.push(rep_text(
+        "id-9001",
+        "Prereq-Dist",
+        "1.0",
+        "5.43.9",
+        "linux",
+        "fail",
+        PREREQ_TEXT,
+    ));
+    let out = ingest::ingest(&mut c, &r).unwrap();
+    assert!(out.iter().all(|o| matches!(o, Ingested::Stored(_))));
+    c
+}
+
+#[test]
+fn bbc_finds_the_known_answer() {
+    let c = bbc_fixture();
+    let (stable, dev) = query::latest_perls(&c).unwrap();
+    assert_eq!(stable.unwrap().to_string(), "5.42.0");
+    assert_eq!(dev.unwrap().to_string(), "5.43.9");
+    let b = query::bbc(&c, None, None).unwrap();
+    assert_eq!((b.old.as_str(), b.new.as_str()), ("5.42.0", "5.43.9"));
+    let names: Vec<(&str, &str, bool)> = b
+        .candidates
+        .iter()
+        .map(|e| (e.dist.as_str(), e.version.as_str(), e.strong))
+        .collect();
+    assert_eq!(
+        names,
+        [("Broken-Dist", "2.0", true), ("Mixed-Dist", "0.5", false)]
+    );
+    let e = &b.candidates[0];
+    assert_eq!(
+        (e.old.pass, e.old.fail, e.new.pass, e.new.fail),
+        (2, 0, 0, 3)
+    );
+    assert_eq!(e.first_failing_dev_perl.as_deref(), Some("5.43.8"));
+    assert_eq!(e.last_passing_dev_perl.as_deref(), Some("5.43.7"));
+    assert_eq!(e.author.as_deref(), Some("AUTHOR11"));
+    assert_eq!(e.sample_fail_reports.len(), 3);
+    assert!(e.sample_pass_report.is_some());
+    assert_eq!(e.os["linux"].new.fail, 2);
+    assert_eq!(e.os["freebsd"].new.fail, 1);
+    assert_eq!(e.os["linux"].old.pass, 2);
+
+    // Explicit perls: old 5.43.7 vs new 5.43.8 flags Broken-Dist as well.
+    let b = query::bbc(
+        &c,
+        Some(PerlVersion::parse("5.43.7").unwrap()),
+        Some(PerlVersion::parse("5.43.8").unwrap()),
+    )
+    .unwrap();
+    assert_eq!(b.candidates.len(), 1);
+    assert!(b.candidates[0].strong);
+}
+
+#[test]
+fn prerequisite_failures_are_counted_apart() {
+    let c = bbc_fixture();
+    let s = query::summary(&c, "Prereq-Dist", Some("1.0")).unwrap();
+    assert_eq!((s.pass, s.fail, s.prerequisite_failure), (1, 0, 1));
+    assert_eq!(s.legacy().fail, 1);
+    let all = query::summary(&c, "Broken-Dist", None).unwrap();
+    assert_eq!(all.total(), 10);
+    assert_eq!(all.legacy().pass, 5);
+    let m = query::matrix(&c, "Broken-Dist", "2.0").unwrap();
+    assert_eq!(m[0].perl, "5.43.9");
+    assert_eq!(m[0].osname, "freebsd");
+    assert_eq!(m.len(), 6);
+    assert_eq!(
+        query::summary(&c, "No-Such", None).unwrap(),
+        Counts::default()
+    );
+}
+
+#[test]
+fn beforemaintrelease_snapshot() {
+    let c = bbc_fixture();
+    let out = query::beforemaintrelease(
+        &c,
+        &PerlVersion::parse("5.42.0").unwrap(),
+        &PerlVersion::parse("5.43.9").unwrap(),
+        "2026-08-22T13:14:39",
+    )
+    .unwrap();
+    let expected = r#"{
+  "!ALL": {
+    "5.43.9": 12,
+    "datetime": "2026-08-22T13:14:39",
+    "perls": [
+      "5.42.0",
+      "5.43.9"
+    ],
+    "totalrcdists": 7
+  },
+  "!CAND": {
+    "Broken-Dist": {
+      "2.0": {
+        "5.42.0": {
+          "pass": 2
+        },
+        "5.43.9": {
+          "fail": 3
+        }
+      }
+    },
+    "Mixed-Dist": {
+      "0.5": {
+        "5.42.0": {
+          "fail": 2
+        },
+        "5.43.9": {
+          "pass": 1
+        }
+      }
+    }
+  }
+}
+"#;
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn duplicates_are_refused() {
+    let mut c = conn();
+    let a = rep("ABC-1", "Foo", "1", "5.42.0", "linux", "pass");
+    let out = ingest::ingest(&mut c, &[a.clone(), a.clone()]).unwrap();
+    assert_eq!(
+        out,
+        [
+            Ingested::Stored("abc-1".into()),
+            Ingested::Duplicate("abc-1".into())
+        ]
+    );
+    let out = ingest::ingest(&mut c, &[a]).unwrap();
+    assert_eq!(out, [Ingested::Duplicate("abc-1".into())]);
+    assert_eq!(query::summary(&c, "Foo", None).unwrap().pass, 1);
+    // Ids are generated when missing.
+    let mut b = rep("x", "Foo", "1", "5.42.0", "linux", "fail");
+    b.id = None;
+    let out = ingest::ingest(&mut c, &[b]).unwrap();
+    assert_eq!(out[0].id().len(), 36);
+    let stored = store::report_json(&c, out[0].id()).unwrap().unwrap();
+    assert_eq!(stored["distribution"]["name"], "Foo");
+}
+
+#[test]
+fn an_invalid_report_writes_nothing() {
+    let mut c = conn();
+    let good = rep("g", "Foo", "1", "5.42.0", "linux", "pass");
+    let bad = rep("b", "Foo", "1", "5.42.0", "linux", "PASSED!");
+    match ingest::ingest(&mut c, &[good, bad]) {
+        Err(ingest::IngestError::Invalid { index, errors }) => {
+            assert_eq!(index, 1);
+            assert_eq!(errors.errors[0].path, "/result/grade");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store::report_count(&c).unwrap(), 0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+    /// The maintained summary always equals a recount, whatever the batches and duplicates.
+    #[test]
+    fn summary_equals_recount(seed in any::<u64>(), sizes in prop::collection::vec(1usize..200, 1..6), dup in 0usize..20) {
+        let mut c = conn();
+        let mut g = Generator::new(seed, 40);
+        let mut stored = 0usize;
+        let mut previous: Vec<NewReport> = Vec::new();
+        for n in sizes {
+            let mut batch = g.batch(n);
+            // Re-send some earlier reports: they must be refused.
+            batch.extend(previous.iter().take(dup).cloned());
+            let out = ingest::ingest(&mut c, &batch).unwrap();
+            stored += out.iter().filter(|o| matches!(o, Ingested::Stored(_))).count();
+            previous = batch;
+        }
+        prop_assert_eq!(store::report_count(&c).unwrap() as usize, stored);
+        prop_assert_eq!(store::summary_rows(&c).unwrap(), store::recount(&c).unwrap());
+        let total: u64 = query::perls(&c).unwrap().iter().map(|p| p.reports).sum();
+        prop_assert_eq!(total as usize, stored);
+    }
+}
+
+#[test]
+fn generated_blead_breakage_is_found() {
+    let mut c = conn();
+    let mut g = Generator::new(42, 100);
+    for _ in 0..6 {
+        ingest::ingest(&mut c, &g.batch(5_000)).unwrap();
+    }
+    let b = query::bbc(&c, None, None).unwrap();
+    let strong: Vec<&str> = b
+        .candidates
+        .iter()
+        .filter(|e| e.strong)
+        .map(|e| e.dist.as_str())
+        .collect();
+    let breaking = g.breaking_dists();
+    assert!(!breaking.is_empty());
+    // Every strong candidate with enough reports is a dist generated to break.
+    let found = breaking.iter().filter(|d| strong.contains(d)).count();
+    assert!(found > 0, "strong {strong:?} breaking {breaking:?}");
+}
+
+fn metabase_body(grade: &str, perl: &str, text: &str) -> String {
+    let legacy = json!({"grade": grade, "osname": "linux", "osversion": "6.1.0",
+        "archname": "x86_64-linux", "perl_version": perl, "textreport": text});
+    let summary = json!({"grade": grade, "osname": "linux", "osversion": "6.1.0",
+        "archname": "x86_64-linux", "perl_version": perl});
+    let core = |ty: &str, guid: &str| {
+        json!({"metadata": {"core": {"guid": guid, "type": ty,
+        "resource": "cpan:///distfile/PREACTION/Yancy-1.004.tar.gz",
+        "creator": "metabase:user:0e1a1b6a-4d6c-11e5-8a33-0d7fd3a6d2e2",
+        "creation_time": "2018-04-17T04:10:57Z", "update_time": "2018-04-17T04:10:57Z",
+        "schema_version": 1, "valid": 1}}})
+    };
+    let mut l = core(
+        "CPAN-Testers-Fact-LegacyReport",
+        "11111111-0000-0000-0000-000000000001",
+    );
+    l["content"] = json!(legacy.to_string());
+    let mut s = core(
+        "CPAN-Testers-Fact-TestSummary",
+        "11111111-0000-0000-0000-000000000002",
+    );
+    s["content"] = json!(summary.to_string());
+    let mut top = core(
+        "CPAN-Testers-Report",
+        "AAAAAAAA-0000-0000-0000-000000000000",
+    );
+    top["content"] = json!(json!([l, s]).to_string());
+    top.to_string()
+}
+
+#[test]
+fn metabase_fact_is_converted() {
+    let body = metabase_body("FAIL", "v5.43.9", PREREQ_TEXT);
+    let f = parse_metabase_fact(body.as_bytes()).unwrap();
+    assert_eq!(f.guid, "aaaaaaaa-0000-0000-0000-000000000000");
+    assert_eq!(f.author, "PREACTION");
+    assert_eq!(f.report.distribution.name, "Yancy");
+    assert_eq!(f.report.distribution.version, "1.004");
+    assert_eq!(f.report.environment.language.version, "5.43.9");
+    assert_eq!(f.report.result.grade, "fail");
+    let mut c = conn();
+    ingest::ingest(&mut c, &[f.report]).unwrap();
+    let s = query::summary(&c, "Yancy", Some("1.004")).unwrap();
+    assert_eq!(s.prerequisite_failure, 1);
+    assert!(parse_metabase_fact(b"{}").is_err());
+    assert!(parse_metabase_fact(b"not json").is_err());
+}
+
+/// Builds the fact with Debian's Metabase::Fact and Test::Reporter (see the script); skipped
+/// with a message when they are not installed.
+#[test]
+fn metabase_fact_built_by_perl() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/make-metabase-fact.pl"
+    );
+    let available = Command::new("perl")
+        .args([
+            "-MMetabase::Report",
+            "-MTest::Reporter",
+            "-MJSON::MaybeXS",
+            "-e1",
+        ])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !available {
+        eprintln!("SKIPPED: install libmetabase-fact-perl and libtest-reporter-perl");
+        return;
+    }
+    let out = Command::new("perl")
+        .args([script, "fail", "v5.43.9"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f = parse_metabase_fact(&out.stdout).unwrap();
+    assert_eq!(f.author, "PREACTION");
+    assert_eq!(
+        f.creator,
+        "metabase:user:0e1a1b6a-4d6c-11e5-8a33-0d7fd3a6d2e2"
+    );
+    assert_eq!(f.report.distribution.name, "Yancy");
+    assert_eq!(f.report.environment.language.version, "5.43.9");
+    assert_eq!(f.report.environment.system.osname, "linux");
+    assert!(f
+        .report
+        .result
+        .output
+        .uncategorized
+        .as_deref()
+        .unwrap()
+        .contains("All tests successful"));
+    let mut c = conn();
+    let ids = ingest::ingest(&mut c, &[f.report]).unwrap();
+    assert_eq!(ids[0].id(), f.guid);
+    let stored = store::report_json(&c, &f.guid).unwrap().unwrap();
+    assert_eq!(stored["result"]["grade"], "fail");
+    assert_eq!(query::summary(&c, "Yancy", None).unwrap().fail, 1);
+}
