@@ -29,6 +29,7 @@ mod mirror;
 mod openapi;
 mod queue;
 mod status;
+mod testers;
 mod upload;
 
 use std::future::Future;
@@ -151,6 +152,7 @@ pub fn router(state: ServerState) -> Router {
         .merge(api::routes())
         .merge(openapi::routes())
         .merge(upload::routes())
+        .merge(testers::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`) so that 404s are counted too; axum applies it per route,
         // which is what makes `MatchedPath` visible to the middleware.

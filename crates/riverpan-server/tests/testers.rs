@@ -1,0 +1,392 @@
+//! The CPAN Testers endpoints over real HTTP: v3 report submission and retrieval, summaries,
+//! Blead Breaks CPAN on generated data, and the legacy Metabase protocol.
+
+mod support;
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use riverpan_testers::generate::Generator;
+use serde_json::{json, Value};
+use support::{RunningServer, TestResult, TIMEOUT};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A response: status, headers (lower-cased names) and body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One request with a body (`Connection: close`); the answers here have a `Content-Length`.
+async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Answer, Box<dyn Error>> {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body).await?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await?;
+        Ok::<_, std::io::Error>(raw)
+    };
+    let raw = tokio::time::timeout(TIMEOUT, exchange).await??;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no end of headers")?;
+    let head = std::str::from_utf8(&raw[..split])?;
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .ok_or("no status")?
+        .parse()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Ok(Answer {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    })
+}
+
+async fn get(server: &RunningServer, path: &str) -> Result<Answer, Box<dyn Error>> {
+    send(server.addr, "GET", path, &[], b"").await
+}
+
+async fn post_json(
+    server: &RunningServer,
+    path: &str,
+    body: &Value,
+) -> Result<Answer, Box<dyn Error>> {
+    send(
+        server.addr,
+        "POST",
+        path,
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    )
+    .await
+}
+
+/// The v3 API's own valid sample, shortened.
+fn valid_report() -> Value {
+    json!({
+        "reporter": {"name": "Doug Bell", "email": "doug@example.com"},
+        "environment": {
+            "language": {"name": "Perl 5", "version": "5.24.0", "archname": "x86_64-linux"},
+            "system": {"osname": "linux", "osversion": "4.8.0"}
+        },
+        "distribution": {"name": "My-Dist", "version": "1.001"},
+        "result": {"grade": "pass", "output": {"uncategorized": "All tests successful"}, "tests": 3}
+    })
+}
+
+async fn started(data: &Path) -> Result<RunningServer, Box<dyn Error>> {
+    std::fs::create_dir_all(data)?;
+    RunningServer::start(data).await
+}
+
+#[tokio::test]
+async fn v3_report_round_trip_and_summary() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let server = started(&dir.path().join("data")).await?;
+
+    let created = post_json(&server, "/v3/report", &valid_report()).await?;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let id = created.json()["id"].as_str().ok_or("no id")?.to_string();
+    assert!(!id.is_empty());
+
+    let fetched = get(&server, &format!("/v3/report/{id}")).await?;
+    assert_eq!(fetched.status, 200);
+    let report = fetched.json();
+    assert_eq!(report["id"], id.as_str());
+    assert_eq!(report["distribution"]["name"], "My-Dist");
+    assert_eq!(report["result"]["grade"], "pass");
+
+    let summary = get(&server, "/v3/summary/My-Dist").await?;
+    assert_eq!(summary.status, 200);
+    let rows = summary.json();
+    let rows = rows.as_array().ok_or("not an array")?;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["guid"], id.as_str());
+    assert_eq!(rows[0]["grade"], "pass");
+    assert_eq!(rows[0]["version"], "1.001");
+    assert_eq!(rows[0]["osname"], "linux");
+    assert_eq!(rows[0]["platform"], "x86_64-linux");
+
+    let by_version = get(&server, "/v3/summary/My-Dist/1.001").await?;
+    assert_eq!(by_version.status, 200);
+    assert_eq!(by_version.json().as_array().map(Vec::len), Some(1));
+    let filtered = get(&server, "/v3/summary/My-Dist?grade=fail").await?;
+    assert_eq!(filtered.status, 404);
+    assert_eq!(filtered.json()["errors"][0]["message"], "No results found");
+    let missing = get(&server, "/v3/summary/My-Dist/9.9").await?;
+    assert_eq!(missing.status, 404);
+
+    let unknown = get(&server, "/v3/report/00000000-0000-0000-0000-000000000000").await?;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json()["errors"][0]["path"], "/id");
+    server.stop().await
+}
+
+#[tokio::test]
+async fn invalid_and_duplicate_reports_are_refused() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let server = started(&dir.path().join("data")).await?;
+
+    let mut bad = valid_report();
+    bad["environment"]["language"]["version"] = json!("v5.24.1");
+    let answer = post_json(&server, "/v3/report", &bad).await?;
+    assert_eq!(answer.status, 400);
+    let errors = answer.json();
+    let first = &errors["errors"][0];
+    assert!(first["message"].is_string(), "{errors}");
+    assert!(first["path"].as_str().is_some_and(|p| p.starts_with('/')));
+
+    let not_json = send(server.addr, "POST", "/v3/report", &[], b"{nope").await?;
+    assert_eq!(not_json.status, 400);
+    assert!(not_json.json()["errors"].is_array());
+
+    let mut with_id = valid_report();
+    with_id["id"] = json!("0e1a1b6a-4d6c-11e5-8a33-0d7fd3a6d2e2");
+    let first = post_json(&server, "/v3/report", &with_id).await?;
+    assert_eq!(first.status, 201);
+    let again = post_json(&server, "/v3/report", &with_id).await?;
+    assert_eq!(again.status, 303);
+    assert_eq!(
+        again.header("location"),
+        Some("/v3/report/0e1a1b6a-4d6c-11e5-8a33-0d7fd3a6d2e2")
+    );
+    let rows = get(&server, "/v3/summary/My-Dist").await?.json();
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    server.stop().await
+}
+
+#[tokio::test]
+async fn bbc_lists_a_candidate_on_generated_data() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    // The server creates riverpan's store first; the testers tables join it.
+    let server = started(&data).await?;
+    let generator = tokio::task::spawn_blocking(move || {
+        let mut generator = Generator::new(42, 100);
+        let mut conn = riverpan_testers::store::open(&data).expect("testers store");
+        for _ in 0..6 {
+            riverpan_testers::ingest(&mut conn, &generator.batch(5_000)).expect("ingest");
+        }
+        generator
+    })
+    .await?;
+    let answer = get(&server, "/api/v1/bbc").await?;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let bbc = answer.json();
+    assert!(bbc["old"].is_string() && bbc["new"].is_string(), "{bbc}");
+    let candidates = bbc["candidates"].as_array().ok_or("no candidates")?;
+    let breaking = generator.breaking_dists();
+    assert!(
+        candidates
+            .iter()
+            .any(|c| c["strong"] == true && breaking.contains(&c["dist"].as_str().unwrap_or(""))),
+        "{bbc}"
+    );
+
+    let explicit = format!(
+        "/api/v1/bbc?old={}&new={}",
+        bbc["old"].as_str().unwrap_or_default(),
+        bbc["new"].as_str().unwrap_or_default()
+    );
+    let again = get(&server, &explicit).await?;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json(), bbc);
+    let bad = get(&server, "/api/v1/bbc?old=banana").await?;
+    assert_eq!(bad.status, 400);
+    server.stop().await
+}
+
+const PROFILE: &str = "0e1a1b6a-4d6c-11e5-8a33-0d7fd3a6d2e2";
+
+fn fact(ty: &str, guid: &str, content: Value) -> Value {
+    json!({"metadata": {"core": {"guid": guid, "type": ty,
+        "resource": "cpan:///distfile/PREACTION/Yancy-1.004.tar.gz",
+        "creator": format!("metabase:user:{PROFILE}"),
+        "creation_time": "2018-04-17T04:10:57Z", "update_time": "2018-04-17T04:10:57Z",
+        "schema_version": 1, "valid": 1}},
+        "content": content.to_string()})
+}
+
+fn metabase_body() -> String {
+    let legacy = json!({"grade": "PASS", "osname": "linux", "osversion": "6.1.0",
+        "archname": "x86_64-linux", "perl_version": "v5.43.9", "textreport": "All tests successful"});
+    let summary = json!({"grade": "PASS", "osname": "linux", "osversion": "6.1.0",
+        "archname": "x86_64-linux", "perl_version": "v5.43.9"});
+    let l = fact(
+        "CPAN-Testers-Fact-LegacyReport",
+        "11111111-0000-0000-0000-000000000001",
+        legacy,
+    );
+    let s = fact(
+        "CPAN-Testers-Fact-TestSummary",
+        "11111111-0000-0000-0000-000000000002",
+        summary,
+    );
+    fact(
+        "CPAN-Testers-Report",
+        "AAAAAAAA-0000-0000-0000-000000000000",
+        json!([l, s]),
+    )
+    .to_string()
+}
+
+fn register_body() -> String {
+    let name = fact(
+        "Metabase-User-FullName",
+        "22222222-0000-0000-0000-000000000001",
+        json!("Jane Tester"),
+    );
+    let email = fact(
+        "Metabase-User-EmailAddress",
+        "22222222-0000-0000-0000-000000000002",
+        json!("jane@example.com"),
+    );
+    let mut profile = fact("Metabase-User-Profile", PROFILE, json!([name, email]));
+    profile["metadata"]["core"]["resource"] = json!(format!("metabase:user:{PROFILE}"));
+    let secret = fact(
+        "Metabase-User-Secret",
+        "33333333-0000-0000-0000-000000000000",
+        json!("s3cret"),
+    );
+    json!([profile, secret]).to_string()
+}
+
+#[tokio::test]
+async fn metabase_protocol() -> TestResult {
+    use base64::Engine;
+    let dir = tempfile::tempdir()?;
+    let server = started(&dir.path().join("data")).await?;
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{PROFILE}:s3cret"))
+    );
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/octet-stream"),
+    ];
+    let path = "/api/v1/submit/CPAN-Testers-Report";
+
+    // Unknown profile: 401, and the pre-flight says 404.
+    let refused = send(
+        server.addr,
+        "POST",
+        path,
+        &headers,
+        metabase_body().as_bytes(),
+    )
+    .await?;
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        refused.json()["error"],
+        format!("User {PROFILE} unrecognized").as_str()
+    );
+    assert_eq!(
+        get(&server, &format!("/api/v1/guid/{PROFILE}"))
+            .await?
+            .status,
+        404
+    );
+
+    let registered = send(
+        server.addr,
+        "POST",
+        "/api/v1/register",
+        &[],
+        register_body().as_bytes(),
+    )
+    .await?;
+    assert_eq!(
+        registered.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&registered.body)
+    );
+    assert_eq!(registered.json()["message"], "accepted");
+    assert_eq!(
+        get(&server, &format!("/api/v1/guid/{PROFILE}"))
+            .await?
+            .status,
+        200
+    );
+
+    let accepted = send(
+        server.addr,
+        "POST",
+        path,
+        &headers,
+        metabase_body().as_bytes(),
+    )
+    .await?;
+    assert_eq!(
+        accepted.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&accepted.body)
+    );
+    let guid = "aaaaaaaa-0000-0000-0000-000000000000";
+    assert_eq!(accepted.json()["guid"], guid);
+    assert!(accepted
+        .header("location")
+        .is_some_and(|l| l.ends_with(&format!("/guid/{guid}"))));
+    assert_eq!(
+        get(&server, &format!("/api/v1/guid/{guid}")).await?.status,
+        200
+    );
+
+    let report = get(&server, &format!("/v3/report/{guid}")).await?.json();
+    assert_eq!(report["reporter"]["name"], "Jane Tester");
+    assert_eq!(report["reporter"]["email"], "jane@example.com");
+    assert_eq!(report["environment"]["language"]["version"], "5.43.9");
+    let rows = get(&server, "/v3/summary/Yancy/1.004").await?.json();
+    assert_eq!(rows[0]["grade"], "pass", "{rows}");
+    server.stop().await
+}
