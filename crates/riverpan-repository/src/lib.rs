@@ -1078,24 +1078,11 @@ pub fn may_overwrite_file(name: &str) -> bool {
     DOCUMENTS.iter().any(|suffix| base.ends_with(suffix))
 }
 
-/// The package named after the distribution (`Foo-Bar-1.0.tar.gz` → `Foo::Bar`).
+/// The package named after the distribution (`Foo-Bar-1.0.tar.gz` → `Foo::Bar`), or `None`
+/// when the file name has no distribution name; the indexer's own rule.
 pub fn main_package(path: &str) -> Option<String> {
-    let info = cpan_distname::DistnameInfo::new(&format!("authors/id/{path}"));
-    let dist = info.dist()?;
-    let mut out = String::new();
-    let mut last_sep = false;
-    for c in dist.chars() {
-        if c == '-' || c == '+' {
-            if !last_sep {
-                out.push_str("::");
-            }
-            last_sep = true;
-        } else {
-            out.push(c);
-            last_sep = false;
-        }
-    }
-    Some(out)
+    let package = riverpan_indexer::main_package(&format!("authors/id/{path}"));
+    (!package.is_empty()).then_some(package)
 }
 
 /// Writes `bytes` to `target` durably (temp file in the same directory, fsync, rename) and sets

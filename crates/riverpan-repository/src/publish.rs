@@ -5,7 +5,6 @@
 //! `Last-Modified`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -118,7 +117,8 @@ pub(crate) fn publish_all(
             })
             .collect();
         let mailrc = riverpan_publish::mailrc(&entries);
-        if read_gz(&mailrc_path).as_deref() != Some(mailrc.as_str()) {
+        let current = riverpan_publish::read_gz_text(&mailrc_path).ok().flatten();
+        if current.as_deref() != Some(mailrc.as_str()) {
             riverpan_publish::write_gz_only(&mailrc_path, &mailrc)
                 .map_err(io_error("writing 01mailrc.txt.gz"))?;
         }
@@ -171,15 +171,6 @@ fn write_if_body_changed(path: &Path, text: &str, with_gz: bool) -> Result<(), R
         .map_err(io_error(format!("writing {}", path.display())))
 }
 
-fn read_gz(path: &Path) -> Option<String> {
-    let file = std::fs::File::open(path).ok()?;
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
-}
-
 /// One author directory's CHECKSUMS, rewritten only when an entry changed.
 fn write_checksums(
     id_root: &Path,
@@ -191,10 +182,7 @@ fn write_checksums(
     let mut entries = Vec::new();
     for name in names {
         // CPAN::Checksums leaves out dot files, CHECKSUMS and README-like files.
-        if name.starts_with('.')
-            || name.starts_with("CHECKSUMS")
-            || name.to_ascii_lowercase().ends_with("readme")
-        {
+        if riverpan_publish::is_excluded_from_checksums(name) {
             continue;
         }
         let path = full.join(name);
