@@ -11,6 +11,7 @@ mod input;
 mod inspect_cmd;
 mod logging;
 mod repo_cmd;
+mod river_cmd;
 mod serve_cmd;
 mod testers_cmd;
 mod version_cmd;
@@ -93,6 +94,7 @@ enum Command {
     Passwd(account_cmd::PasswdArgs),
     Delete(account_cmd::DeleteArgs),
     Testers(testers_cmd::TestersArgs),
+    River(river_cmd::RiverArgs),
 }
 
 /// Global options every subcommand may need.
@@ -127,6 +129,7 @@ fn main() -> ExitCode {
         Command::Passwd(args) => account_cmd::passwd(&globals, &args),
         Command::Delete(args) => account_cmd::delete(&globals, &args),
         Command::Testers(args) => testers_cmd::run(&globals, &args),
+        Command::River(args) => river_cmd::run(&globals, &args),
     };
     match outcome {
         Ok(code) => code,

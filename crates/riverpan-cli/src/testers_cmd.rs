@@ -1,7 +1,9 @@
 //! `riverpan testers`: CPAN Testers data in the store — the perls with reports, Blead Breaks
-//! CPAN, and a generator of synthetic reports for trying it out.
+//! CPAN (also as andk's beforemaintrelease files), one stored report, and a generator of
+//! synthetic reports for trying it out.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -37,6 +39,32 @@ enum TestersCommand {
         #[arg(long, value_name = "PERL")]
         new: Option<String>,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write andk's beforemaintrelease data: `result-<old>:<new>.json` (every dist-version
+    /// with reports on either perl that andk's filter keeps, with its pass/fail/na/unknown
+    /// counts on both) and the `overview.json` that maps each pair to its last update.
+    Beforemaintrelease {
+        /// The old perl [default: the latest stable perl with reports].
+        #[arg(long, value_name = "PERL")]
+        old: Option<String>,
+        /// The new perl [default: the latest development perl with reports].
+        #[arg(long, value_name = "PERL")]
+        new: Option<String>,
+        /// Directory of the result files and overview.json.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        output: PathBuf,
+        /// Print what was written as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one stored report: a header and the report text, or the v3 JSON.
+    Report {
+        /// The report id (Metabase guid or v3 uuid).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Print the stored v3 report JSON.
         #[arg(long)]
         json: bool,
     },
@@ -118,6 +146,40 @@ pub(crate) fn run(globals: &GlobalOptions, args: &TestersArgs) -> anyhow::Result
                 }
             }
         }
+        TestersCommand::Beforemaintrelease {
+            old,
+            new,
+            output,
+            json,
+        } => {
+            let old = parse_perl(old.as_deref())?;
+            let new = parse_perl(new.as_deref())?;
+            let written = write_beforemaintrelease(&conn, old, new, output)?;
+            if *json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&written)?)?;
+            } else {
+                writeln!(
+                    out,
+                    "wrote {} ({} candidate dist-versions of {} with reports on {}, {} reports); updated {}",
+                    written["result"].as_str().unwrap_or_default(),
+                    written["candidates"],
+                    written["totalrcdists"],
+                    written["new"].as_str().unwrap_or_default(),
+                    written["reports_on_new"],
+                    written["overview"].as_str().unwrap_or_default(),
+                )?;
+            }
+        }
+        TestersCommand::Report { id, json } => {
+            let Some(report) = store::report_json(&conn, id)? else {
+                anyhow::bail!("no report {id}");
+            };
+            if *json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                write_report_text(&mut out, &report)?;
+            }
+        }
         TestersCommand::Generate { count, dists, seed } => {
             let mut generator = Generator::new(*seed, (*dists).max(1));
             let mut done = 0;
@@ -139,6 +201,116 @@ pub(crate) fn run(globals: &GlobalOptions, args: &TestersArgs) -> anyhow::Result
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `result-<old>:<new>.json` and merges `"<old>:<new>": datetime` into
+/// `overview.json` in `dir`, each atomically (temporary file, fsync, rename), and says what it
+/// wrote.
+fn write_beforemaintrelease(
+    conn: &riverpan_testers::rusqlite::Connection,
+    old: Option<PerlVersion>,
+    new: Option<PerlVersion>,
+    dir: &Path,
+) -> anyhow::Result<serde_json::Value> {
+    let (stable, dev) = query::latest_perls(conn)?;
+    let old = old
+        .or(stable)
+        .context("no stable perl has reports; give --old")?;
+    let new = new
+        .or(dev)
+        .context("no development perl has reports; give --new")?;
+    // andk's timestamps: UTC, to the second, without a zone letter.
+    let now = ingest::now_rfc3339();
+    let datetime = now.trim_end_matches('Z');
+    let data = query::beforemaintrelease(conn, &old, &new, datetime)?;
+    let pair = format!("{}:{}", old.andk_name(), new.andk_name());
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let result_path = dir.join(format!("result-{pair}.json"));
+    riverpan_publish::write_atomically(&result_path, data.as_bytes())
+        .with_context(|| format!("writing {}", result_path.display()))?;
+
+    let overview_path = dir.join("overview.json");
+    let mut overview = match std::fs::read(&overview_path) {
+        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(serde_json::Value::Object(map)) => map,
+            // Never overwrite a file we cannot read back: it holds other pairs' history.
+            _ => anyhow::bail!("{} is not a JSON object", overview_path.display()),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => serde_json::Map::new(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", overview_path.display())),
+    };
+    overview.insert(pair.clone(), serde_json::json!(datetime));
+    let overview_text = query::andk_json(&serde_json::Value::Object(overview));
+    riverpan_publish::write_atomically(&overview_path, overview_text.as_bytes())
+        .with_context(|| format!("writing {}", overview_path.display()))?;
+
+    let parsed: serde_json::Value = serde_json::from_str(&data)?;
+    let all = &parsed["!ALL"];
+    let candidates: usize = parsed["!CAND"]
+        .as_object()
+        .map(|dists| {
+            dists
+                .values()
+                .filter_map(serde_json::Value::as_object)
+                .map(serde_json::Map::len)
+                .sum()
+        })
+        .unwrap_or(0);
+    Ok(serde_json::json!({
+        "old": old.andk_name(),
+        "new": new.andk_name(),
+        "datetime": datetime,
+        "result": result_path.display().to_string(),
+        "overview": overview_path.display().to_string(),
+        "candidates": candidates,
+        "totalrcdists": all["totalrcdists"],
+        "reports_on_new": all[new.andk_name()],
+    }))
+}
+
+/// A stored report for a person: what, where, by whom, then the report text.
+fn write_report_text(out: &mut impl Write, report: &serde_json::Value) -> io::Result<()> {
+    let text = |ptr: &str| report.pointer(ptr).and_then(|v| v.as_str()).unwrap_or("-");
+    writeln!(out, "id:        {}", text("/id"))?;
+    writeln!(
+        out,
+        "dist:      {} {}",
+        text("/distribution/name"),
+        text("/distribution/version")
+    )?;
+    writeln!(out, "grade:     {}", text("/result/grade"))?;
+    writeln!(
+        out,
+        "perl:      {} {}",
+        text("/environment/language/version"),
+        text("/environment/language/archname")
+    )?;
+    writeln!(
+        out,
+        "os:        {} {}",
+        text("/environment/system/osname"),
+        text("/environment/system/osversion")
+    )?;
+    writeln!(
+        out,
+        "reporter:  {} <{}>",
+        text("/reporter/name"),
+        text("/reporter/email")
+    )?;
+    writeln!(out, "created:   {}", text("/created"))?;
+    writeln!(out)?;
+    // The report text as TestReport::text() builds it.
+    let output = report.pointer("/result/output");
+    let field = |k: &str| output.and_then(|o| o.get(k)).and_then(|v| v.as_str());
+    let body = match field("uncategorized") {
+        Some(all) => all.to_string(),
+        None => ["configure", "build", "test", "install"]
+            .iter()
+            .filter_map(|k| field(k))
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+    };
+    writeln!(out, "{body}")
 }
 
 #[cfg(test)]

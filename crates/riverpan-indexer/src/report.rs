@@ -106,6 +106,25 @@ pub struct IndexReport {
     pub alerts: Vec<String>,
     /// The first package found (for the "different distribution name" hint).
     pub first_package: Option<String>,
+    /// Where the distribution sits in the CPAN river and the care the Berlin consensus asks for
+    /// there; set by the caller, who knows the river (the indexer does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub river: Option<RiverNote>,
+}
+
+/// The distribution's place in the CPAN river, for the uploader (Berlin consensus, 2015).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RiverNote {
+    /// The distribution name.
+    pub dist: String,
+    /// Distributions that depend on it directly.
+    pub immediate: u64,
+    /// Distributions that depend on it directly or through others.
+    pub total: u64,
+    /// `way downriver`, `in the middle` or `way upriver`.
+    pub band: String,
+    /// The practices the consensus recommends for that band, one sentence each.
+    pub advice: Vec<String>,
 }
 
 /// PAUSE's `$status_over_all`.
@@ -178,6 +197,7 @@ impl IndexReport {
             notes: Vec::new(),
             alerts: Vec::new(),
             first_package: None,
+            river: None,
         }
     }
 
@@ -365,6 +385,29 @@ impl IndexReport {
                 out.push_str(&wrap(note, 5, 7));
             }
             out.push('\n');
+        }
+        if let Some(river) = &self.river {
+            out.push_str(&wrap(
+                &format!(
+                    "{} is {} in the CPAN river: {} distribution{} depend{} on it directly and {} in all.",
+                    river.dist,
+                    river.band,
+                    river.immediate,
+                    if river.immediate == 1 { "" } else { "s" },
+                    if river.immediate == 1 { "s" } else { "" },
+                    river.total
+                ),
+                0,
+                0,
+            ));
+            out.push('\n');
+            if !river.advice.is_empty() {
+                out.push_str("The Berlin consensus (QA Hackathon 2015) asks of distributions there:\n\n");
+                for line in &river.advice {
+                    out.push_str(&wrap(&format!("- {line}"), 5, 7));
+                }
+                out.push('\n');
+            }
         }
         out.push_str("__END__\n");
         out

@@ -52,6 +52,24 @@ pub struct DistInspection {
     /// reports them.
     #[serde(skip)]
     pub refused: BTreeMap<String, InspectedPackage>,
+    /// The prerequisites the META file declares (every phase and relationship, as `CPAN::Meta`
+    /// converts them); empty without a usable META file. Not part of the JSON shape: the river
+    /// is built from them.
+    #[serde(skip)]
+    pub prereqs: Vec<DeclaredPrerequisite>,
+}
+
+/// One prerequisite of a distribution's META file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DeclaredPrerequisite {
+    /// `configure`, `build`, `test`, `runtime` or `develop`.
+    pub phase: &'static str,
+    /// `requires`, `recommends`, `suggests` or `conflicts`.
+    pub relationship: &'static str,
+    /// The module (or `perl`).
+    pub module: String,
+    /// The version requirement as `CPAN::Meta::Requirements` writes it (`0`, `>= 1.2, < 2`).
+    pub requirement: String,
 }
 
 impl DistInspection {
@@ -147,6 +165,7 @@ pub fn inspect_reader<R: Read>(
         problems: Vec::new(),
         x_authority: None,
         refused: BTreeMap::new(),
+        prereqs: Vec::new(),
     };
     let naming = NameRules::of(&dist);
     naming.apply(&mut inspection);
@@ -388,6 +407,26 @@ fn is_bare_pm(dist: &str) -> bool {
         .any(|suffix| dist.ends_with(suffix))
 }
 
+/// The prerequisites of a raw META structure as `CPAN::Meta` converts them; none when the
+/// conversion fails (a META file CPAN::Meta refuses declares nothing a client would honour).
+fn declared_prerequisites(meta: &RawValue) -> Vec<DeclaredPrerequisite> {
+    let Ok(converted) = cpan_meta::CpanMeta::from_raw(meta) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (phase, relationship, requirements) in converted.prereqs.iter() {
+        for (module, requirement) in requirements.as_string_hash() {
+            out.push(DeclaredPrerequisite {
+                phase: phase.as_str(),
+                relationship: relationship.as_str(),
+                module,
+                requirement,
+            });
+        }
+    }
+    out
+}
+
 /// Everything after the archive has been read.
 fn inspect_listing(inspection: &mut DistInspection, listing: &ArchiveListing, regular_perl: bool) {
     // read_dist: ExtUtils::Manifest::manifind lists what is not a directory, sorted.
@@ -407,6 +446,7 @@ fn inspect_listing(inspection: &mut DistInspection, listing: &ArchiveListing, re
         .get("x_authority")
         .and_then(RawValue::as_perl_string)
         .filter(|authority| !authority.is_empty());
+    inspection.prereqs = declared_prerequisites(meta);
 
     if inspection.skip.is_none() {
         let distribution_type = meta

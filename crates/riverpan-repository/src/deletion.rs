@@ -168,6 +168,7 @@ impl Repository {
             .into_iter()
             .collect();
         self.publish_scoped(publish::ChecksumScope::Only(&dir))?;
+        self.keep_river_current();
         tracing::info!(%path, dropped = packages.len(), "upload deleted (moved to BackPAN)");
         Ok(DeletedUpload {
             upload_id: upload.id,

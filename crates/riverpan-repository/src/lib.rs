@@ -27,6 +27,8 @@ use sha2::{Digest, Sha256};
 mod deletion;
 mod mail;
 mod publish;
+mod river;
+pub use river::{river_from_store, river_requires, RiverRefresh, RIVER_PHASES, RIVER_RELATIONSHIP};
 pub use deletion::DeletedUpload;
 pub use mail::{MailConfig, MailError};
 
@@ -330,6 +332,7 @@ impl Repository {
             .into_iter()
             .collect();
         self.publish_scoped(publish::ChecksumScope::Only(&dir))?;
+        self.keep_river_current();
         if let Some(mail) = &self.mail {
             if outcome.report.should_mail() {
                 let author = self.store.reader().author(userid)?;
@@ -536,6 +539,7 @@ impl Repository {
             done.push((record.id, report));
         }
         self.publish_scoped(publish::ChecksumScope::Only(&dirs))?;
+        self.keep_river_current();
         Ok(done)
     }
 
@@ -689,6 +693,7 @@ impl Repository {
         }
         tx.commit()?;
         self.publish()?;
+        self.keep_river_current();
         Ok(summary)
     }
 
@@ -736,6 +741,7 @@ impl Repository {
         }
         tx.commit()?;
         self.publish()?;
+        self.keep_river_current();
         Ok(uploads.len())
     }
 
@@ -912,10 +918,12 @@ fn index_in(
 ) -> Result<IndexReport, RepositoryError> {
     let names = riverpan_indexer::packages_touched(upload, inspection);
     tx.bump_generation()?;
+    save_release(tx, upload_id, &upload.dist, inspection)?;
     let mut state = load_state(tx, &names)?;
-    let report =
+    let mut report =
         riverpan_indexer::index_upload(&mut state, upload, inspection, &IndexOptions { policy });
     apply_changes(tx, state.take_changes())?;
+    report.river = river::river_note(tx, &upload.dist)?;
     let json = serde_json::to_string(&report).map_err(|error| RepositoryError::Io {
         what: "serialising the report".into(),
         source: std::io::Error::other(error.to_string()),
@@ -932,6 +940,30 @@ fn index_in(
         now,
     )?;
     Ok(report)
+}
+
+/// Records the release an upload is (name, version, declared prerequisites) for the river.
+fn save_release(
+    tx: &IndexTransaction<'_>,
+    upload_id: i64,
+    path: &str,
+    inspection: &DistInspection,
+) -> Result<(), RepositoryError> {
+    let info = cpan_distname::DistnameInfo::new(path);
+    let dist = info.dist().unwrap_or(path).to_string();
+    let version = info.version().unwrap_or("").to_string();
+    let prereqs: Vec<riverpan_store::ReleasePrerequisite> = inspection
+        .prereqs
+        .iter()
+        .map(|p| riverpan_store::ReleasePrerequisite {
+            phase: p.phase.to_string(),
+            relationship: p.relationship.to_string(),
+            module: p.module.clone(),
+            requirement: p.requirement.clone(),
+        })
+        .collect();
+    tx.save_release(upload_id, &dist, &version, &prereqs)?;
+    Ok(())
 }
 
 /// Loads the rows an upload's decisions can read into an [`IndexState`].

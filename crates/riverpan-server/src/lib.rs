@@ -28,8 +28,10 @@ mod metrics;
 mod mirror;
 mod openapi;
 mod queue;
+mod river;
 mod status;
 mod testers;
+mod testers_read;
 mod upload;
 
 use std::future::Future;
@@ -72,6 +74,8 @@ struct SharedState {
     readers: api::StorePool,
     /// Uploads, deletions and the indexing worker, once [`ServerState::enable_writes`] ran.
     writes: std::sync::OnceLock<Arc<queue::WriteSide>>,
+    /// The river of the current index generation, built on demand.
+    river: river::RiverCache,
 }
 
 impl ServerState {
@@ -89,6 +93,7 @@ impl ServerState {
                 snapshot: metadb::SnapshotCache::start(read_dir.clone()),
                 readers: api::StorePool::new(read_dir),
                 writes: std::sync::OnceLock::new(),
+                river: river::RiverCache::default(),
             }),
         }
     }
@@ -152,7 +157,11 @@ pub fn router(state: ServerState) -> Router {
         .merge(api::routes())
         .merge(openapi::routes())
         .merge(upload::routes())
-        .merge(testers::routes())
+        .merge(river::routes())
+        // CPAN Testers: ingestion and the read side, with CORS as api.cpantesters.org has it.
+        .merge(testers_read::with_cors(
+            testers::routes().merge(testers_read::routes()),
+        ))
         .fallback(not_found)
         // `layer` (not `route_layer`) so that 404s are counted too; axum applies it per route,
         // which is what makes `MatchedPath` visible to the middleware.

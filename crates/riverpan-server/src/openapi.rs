@@ -1,5 +1,5 @@
 //! `GET /api/v1/openapi.json`: an OpenAPI 3.1 description of every route riverpan serves —
-//! the mirror, cpanmetadb, the JSON API and the upload endpoints.
+//! the mirror, cpanmetadb, the JSON API, the upload endpoints and CPAN Testers.
 //!
 //! Kept by hand next to the handlers; the `openapi_paths_exist` test of the `api` test suite
 //! requests every documented path and fails when the router does not know one.
@@ -208,6 +208,7 @@ pub(crate) fn document(version: &str) -> Value {
         responses["400"] = error("Not a number.");
     }
     paths.insert("/api/v1/uploads/{id}".into(), upload_path);
+    river_paths(&mut paths);
     paths.insert(
         "/api/v1/reports/{id}".into(),
         json!({ "get": {
@@ -291,6 +292,7 @@ pub(crate) fn document(version: &str) -> Value {
     );
     deletion_paths(&mut paths);
     server_paths(&mut paths);
+    testers_paths(&mut paths);
 
     json!({
         "openapi": "3.1.0",
@@ -306,6 +308,9 @@ pub(crate) fn document(version: &str) -> Value {
             { "name": "api", "description": "The JSON API." },
             { "name": "upload", "description": "PAUSE-compatible uploads and deletions." },
             { "name": "server", "description": "Status, health and metrics." },
+            { "name": "testers", "description": "CPAN Testers: report submission (v3 and the legacy Metabase protocol), \
+                the v3 read API, the legacy feeds the Matrix reads, riverpan's own summaries and Blead Breaks CPAN. \
+                Every answer carries `Access-Control-Allow-Origin: *`; `OPTIONS` preflights are answered." },
         ],
         "paths": paths,
         "components": {
@@ -397,6 +402,318 @@ fn server_paths(paths: &mut Map<String, Value>) {
     );
 }
 
+/// A query parameter.
+fn query_parameter(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "description": description, "schema": schema })
+}
+
+/// A v3 error answer `{"errors":[{"message","path"}]}`.
+fn v3_error(description: &str) -> Value {
+    json_ref(description, "TestersErrors")
+}
+
+/// A GET of the testers API.
+fn testers_get(summary: &str, parameters: Vec<Value>, responses: Value) -> Value {
+    json!({ "get": { "tags": ["testers"], "summary": summary, "parameters": parameters,
+                     "responses": responses } })
+}
+
+/// The CPAN river (issue 7): positions and reverse dependencies.
+fn river_paths(paths: &mut Map<String, Value>) {
+    let position = json!({ "type": "object", "properties": {
+        "dist": { "type": "string" }, "immediate": { "type": "integer" },
+        "total": { "type": "integer" }, "bucket": { "type": "integer", "minimum": 0, "maximum": 5 },
+        "band": { "enum": ["way downriver", "in the middle", "way upriver"] } } });
+    paths.insert("/api/v1/river".into(), json!({ "get": {
+        "tags": ["river"],
+        "summary": "Every distribution's direct (`immediate`) and distinct transitive (`total`) dependents and MetaCPAN's bucket, keyed by name (metacpan-river's river.json); with `top=N` the N most upriver as a list with bands",
+        "parameters": [query_parameter("top", "Only the N most upriver distributions.", json!({ "type": "integer", "minimum": 0 }))],
+        "responses": { "200": body("The river.", "application/json", json!({ "oneOf": [
+            { "type": "object", "additionalProperties": { "type": "object", "properties": {
+                "immediate": { "type": "integer" }, "total": { "type": "integer" }, "bucket": { "type": "integer" } } } },
+            { "type": "array", "items": position.clone() } ] })) } } }));
+    let mut one = position.clone();
+    one["properties"]["dependencies"] = json!({ "type": "array", "items": { "type": "string" } });
+    paths.insert("/api/v1/river/{dist}".into(), json!({ "get": {
+        "tags": ["river"],
+        "summary": "One distribution's place in the river, with the Berlin consensus band and the distributions it requires",
+        "parameters": [path_parameter("dist", "Distribution name.", "Try-Tiny")],
+        "responses": { "200": body("Found.", "application/json", one), "404": error("Not in the river.") } } }));
+    paths.insert("/api/v1/rdeps/{name}".into(), json!({ "get": {
+        "tags": ["river"],
+        "summary": "Reverse dependencies of a distribution (`Foo-Bar`) or a module (`Foo::Bar`): direct, or every transitive one with `deep=1`; paginated without a cap on the page number",
+        "parameters": [
+            path_parameter("name", "Distribution or module name.", "Try-Tiny"),
+            query_parameter("deep", "`1`: every transitive dependent.", json!({ "type": "string" })),
+            query_parameter("page", "Page, from 1.", json!({ "type": "integer", "minimum": 1 })),
+            query_parameter("per_page", "Rows per page (default 100, at most 5000).", json!({ "type": "integer", "minimum": 1, "maximum": 5000 })),
+            query_parameter("kind", "`dist` or `module`, for a one-word name.", json!({ "enum": ["dist", "module"] })),
+        ],
+        "responses": {
+            "200": body("Found.", "application/json", json!({ "type": "object", "properties": {
+                "name": { "type": "string" }, "kind": { "enum": ["dist", "module"] }, "deep": { "type": "boolean" },
+                "count": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" },
+                "pages": { "type": "integer" }, "provided_by": { "type": ["string", "null"] },
+                "dependents": { "type": "array", "items": position } } })),
+            "400": error("Bad paging or kind."),
+            "404": error("Unknown distribution or module."),
+        } } }));
+}
+
+/// CPAN Testers (testers.md §1, §2): ingestion, the v3 read API, legacy feeds, riverpan's own.
+fn testers_paths(paths: &mut Map<String, Value>) {
+    let dist = || path_parameter("dist", "Distribution name.", "Foo-Bar");
+    let version = || path_parameter("version", "Distribution version (dots allowed).", "1.23");
+    let author = || path_parameter("author", "PAUSE id.", "NEILB");
+    let since = || {
+        query_parameter(
+            "since",
+            "Date-time; compared as CPAN Testers does: its first 12 digits (YYYYMMDDHHMM, time zone ignored) \
+             against the report's creation time to the minute (uploads: the upload time).",
+            json!({ "type": "string", "format": "date-time" }),
+        )
+    };
+    let summary_parameters = || {
+        vec![
+            since(),
+            query_parameter("grade", "One grade.", json!({ "enum": ["pass", "fail", "na", "unknown"] })),
+            query_parameter("perl", "Repeatable; exact match on riverpan's canonical perl (`5.42.0 RC1`, `5.10.0 patch`) or on the perl string the tester sent.",
+                json!({ "type": "array", "items": { "type": "string" } })),
+            query_parameter("osname", "Repeatable; exact `$^O`.", json!({ "type": "array", "items": { "type": "string" } })),
+            query_parameter("perl_maturity", "`stable`: stable unpatched perls; `dev`: development perls, release candidates and patched perls.",
+                json!({ "enum": ["stable", "dev"] })),
+        ]
+    };
+    let release_parameters = || {
+        vec![
+            since(),
+            query_parameter(
+                "limit",
+                "At most this many rows (>= 1).",
+                json!({ "type": "integer", "minimum": 1 }),
+            ),
+            query_parameter(
+                "maturity",
+                "`dev`: developer releases (`_` or `TRIAL` in the version); `stable`: the others.",
+                json!({ "enum": ["stable", "dev"] }),
+            ),
+        ]
+    };
+    let list = |schema: &str| {
+        body(
+            "Found (streamed).",
+            "application/json",
+            json!({ "type": "array", "items": { "$ref": format!("#/components/schemas/{schema}") } }),
+        )
+    };
+    let with_dist = |mut v: Vec<Value>, extra: Vec<Value>| {
+        let mut out = extra;
+        out.append(&mut v);
+        out
+    };
+    let summary_responses = || {
+        json!({
+            "200": list("ReportSummary"),
+            "400": v3_error("A parameter is invalid (or, for all dists, neither `perl` nor `osname` is given)."),
+            "404": v3_error("No results found."),
+        })
+    };
+    paths.insert(
+        "/v3/summary".into(),
+        testers_get(
+            "Report summaries of every dist (needs `perl` or `osname`)",
+            summary_parameters(),
+            summary_responses(),
+        ),
+    );
+    paths.insert(
+        "/v3/summary/{dist}".into(),
+        testers_get(
+            "Report summaries of a dist (all versions)",
+            with_dist(summary_parameters(), vec![dist()]),
+            summary_responses(),
+        ),
+    );
+    paths.insert(
+        "/v3/summary/{dist}/{version}".into(),
+        testers_get(
+            "Report summaries of a release",
+            with_dist(summary_parameters(), vec![dist(), version()]),
+            summary_responses(),
+        ),
+    );
+    let release_responses = || {
+        json!({
+            "200": list("TestersRelease"),
+            "400": v3_error("`limit` < 1, a bad `maturity` or `since`."),
+            "404": v3_error("No results found."),
+        })
+    };
+    paths.insert(
+        "/v3/release".into(),
+        testers_get(
+            "Legacy grade counts of every release with reports (`since` not allowed)",
+            release_parameters()[1..].to_vec(),
+            release_responses(),
+        ),
+    );
+    paths.insert(
+        "/v3/release/dist/{dist}".into(),
+        testers_get(
+            "Legacy grade counts of a dist's releases, newest first",
+            with_dist(release_parameters(), vec![dist()]),
+            release_responses(),
+        ),
+    );
+    paths.insert(
+        "/v3/release/author/{author}".into(),
+        testers_get(
+            "Legacy grade counts of an author's releases",
+            with_dist(release_parameters(), vec![author()]),
+            release_responses(),
+        ),
+    );
+    paths.insert(
+        "/v3/release/dist/{dist}/{version}".into(),
+        testers_get(
+            "Legacy grade counts of one release (the sum over all reports)",
+            with_dist(release_parameters(), vec![dist(), version()]),
+            json!({
+                "200": json_ref("Found.", "TestersRelease"),
+                "400": v3_error("A bad parameter."),
+                "404": v3_error("No results found."),
+            }),
+        ),
+    );
+    let upload_responses = |missing: &str| {
+        json!({
+            "200": list("TestersUpload"),
+            "400": v3_error("A bad `since`."),
+            "404": v3_error(missing),
+        })
+    };
+    paths.insert("/v3/upload".into(), testers_get("Uploads (riverpan's own, plus provisional rows for releases with reports it does not host), by release time",
+        vec![since()], upload_responses("No results found.")));
+    paths.insert(
+        "/v3/upload/dist/{dist}".into(),
+        testers_get(
+            "Uploads of a dist",
+            vec![dist(), since()],
+            upload_responses("Distribution \"<dist>\" not found."),
+        ),
+    );
+    paths.insert(
+        "/v3/upload/author/{author}".into(),
+        testers_get(
+            "Uploads by an author",
+            vec![author(), since()],
+            upload_responses("Author \"<author>\" not found."),
+        ),
+    );
+    paths.insert("/v3/report".into(), json!({ "post": {
+        "tags": ["testers"], "summary": "Submit a report (v3 `NewReport`)",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+        "responses": {
+            "201": body("Stored; `Location: /v3/report/{id}`.", "application/json",
+                        json!({ "type": "object", "properties": { "id": { "type": "string" } } })),
+            "303": body("A report with this id exists already.", "application/json", json!({ "type": "object" })),
+            "400": v3_error("Not JSON, or not a valid `NewReport`."),
+        },
+    } }));
+    paths.insert(
+        "/v3/report/{id}".into(),
+        testers_get(
+            "One stored report (v3 `Report`)",
+            vec![path_parameter(
+                "id",
+                "Report id (UUID).",
+                "2f5e8a36-6e0c-4e47-9a3b-1d2f3c4b5a69",
+            )],
+            json!({ "200": body("Found.", "application/json", json!({ "type": "object" })),
+                "404": v3_error("Report ID not found.") }),
+        ),
+    );
+    paths.insert("/show/{dist}.json".into(), testers_get("Every report of a dist as legacy records (what the CPAN Testers Matrix reads); `[]` when none",
+        vec![dist()], json!({ "200": list("LegacyRecord") })));
+    paths.insert("/tail/log.txt".into(), testers_get("The last 1000 reports, newest first, one `[..] [..] ...` line each (fast-matrix's input)",
+        vec![], json!({ "200": body("The log.", "text/plain", json!({ "type": "string" })) })));
+    paths.insert("/api/v1/testers/perls".into(), testers_get("Perls with reports: kind, patched, report count; the latest stable, development and release-candidate perls",
+        vec![], json!({ "200": body("Found.", "application/json", json!({ "type": "object", "properties": {
+            "perls": { "type": "array", "items": { "type": "object", "properties": {
+                "perl": { "type": "string" }, "kind": { "enum": ["stable", "development", "release-candidate"] },
+                "patched": { "type": "boolean" }, "reports": { "type": "integer" } } } },
+            "latest": { "type": "object", "properties": {
+                "stable": { "type": ["string", "null"] }, "development": { "type": ["string", "null"] },
+                "release_candidate": { "type": ["string", "null"] } } } } })) })));
+    paths.insert("/api/v1/testers/matrix/{dist}/{version}".into(), testers_get("The perl × OS matrix of a release: counts per grade (prerequisite failures apart) per cell, per perl, per OS, and totals",
+        vec![dist(), version()], json!({ "200": body("Found.", "application/json", json!({ "type": "object" })),
+                                          "404": error("No reports for this release.") })));
+    paths.insert(
+        "/api/v1/testers/summary/{dist}".into(),
+        testers_get(
+            "riverpan's counts of a dist: prerequisite failures apart, plus the legacy four grades",
+            vec![dist()],
+            json!({ "200": json_ref("Found.", "TestersSummary"), "404": error("No reports.") }),
+        ),
+    );
+    paths.insert(
+        "/api/v1/testers/summary/{dist}/{version}".into(),
+        testers_get(
+            "riverpan's counts of a release",
+            vec![dist(), version()],
+            json!({ "200": json_ref("Found.", "TestersSummary"), "404": error("No reports.") }),
+        ),
+    );
+    paths.insert(
+        "/api/v1/bbc".into(),
+        testers_get(
+            "Blead Breaks CPAN: each dist's latest release that passes on `old` and fails on `new`",
+            vec![
+                query_parameter(
+                    "old",
+                    "Old perl (default: the latest stable perl with reports).",
+                    json!({ "type": "string" }),
+                ),
+                query_parameter(
+                    "new",
+                    "New perl (default: the latest development perl with reports).",
+                    json!({ "type": "string" }),
+                ),
+            ],
+            json!({ "200": body("Candidates.", "application/json", json!({ "type": "object" })),
+                "400": error("A perl that does not parse."),
+                "404": error("No perl of the default kind has reports.") }),
+        ),
+    );
+    paths.insert("/api/v1/register".into(), json!({ "post": {
+        "tags": ["testers"], "summary": "Metabase: register a profile (`[Metabase-User-Profile, Metabase-User-Secret]`)",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "array" } } } },
+        "responses": { "200": body("Accepted.", "application/json", json!({ "type": "object" })),
+                       "400": error("Not a profile and secret.") },
+    } }));
+    paths.insert("/api/v1/submit/CPAN-Testers-Report".into(), json!({ "post": {
+        "tags": ["testers"], "summary": "Metabase: submit a `CPAN-Testers-Report` fact (HTTP Basic `guid:secret`)",
+        "security": [{ "basic": [] }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+        "responses": { "201": body("Stored; `Location: /api/v1/guid/{guid}`.", "application/json",
+                                   json!({ "type": "object", "properties": { "guid": { "type": "string" } } })),
+                       "400": error("Not a fact."), "401": error("Unknown profile or wrong secret.") },
+    } }));
+    paths.insert(
+        "/api/v1/guid/{guid}".into(),
+        testers_get(
+            "Metabase: whether a profile or report guid exists",
+            vec![path_parameter(
+                "guid",
+                "A profile or report guid.",
+                "2f5e8a36-6e0c-4e47-9a3b-1d2f3c4b5a69",
+            )],
+            json!({ "200": body("Exists.", "application/json", json!({ "type": "object" })),
+                "404": error("Unknown guid.") }),
+        ),
+    );
+}
+
 /// The JSON shapes of the API's answers.
 fn schemas() -> Value {
     let string = json!({ "type": "string" });
@@ -420,6 +737,33 @@ fn schemas() -> Value {
     } });
     json!({
         "Error": { "type": "object", "required": ["error"], "properties": { "error": string } },
+        "TestersErrors": { "type": "object", "required": ["errors"], "properties": { "errors": {
+            "type": "array", "items": { "type": "object", "properties": { "message": string, "path": string } } } } },
+        "ReportSummary": { "type": "object", "properties": {
+            "guid": string, "date": { "type": "string", "description": "YYYY-MM-DDTHH:MM:00Z" },
+            "grade": { "enum": ["pass", "fail", "na", "unknown"] },
+            "reporter": { "type": "string", "description": "`\"Name\" <email>`, non-ASCII as `&#NNN;`." },
+            "dist": string, "version": string, "platform": string, "perl": string, "osname": string, "osvers": string } },
+        "TestersRelease": { "type": "object", "properties": {
+            "dist": string, "version": string, "pass": { "type": "integer" }, "fail": { "type": "integer" },
+            "na": { "type": "integer" }, "unknown": { "type": "integer" }, "total": { "type": "integer" } } },
+        "TestersUpload": { "type": "object", "properties": {
+            "dist": string, "version": string, "author": string, "filename": string,
+            "released": { "type": "string", "format": "date-time" } } },
+        "LegacyRecord": { "type": "object", "properties": {
+            "status": string, "state": string, "grade": string, "guid": string, "dist": string,
+            "distribution": string, "version": string, "distversion": string, "type": { "type": "integer" },
+            "osname": string, "osvers": string, "ostext": string, "perl": string, "lang_version": string,
+            "platform": string, "uploadid": { "type": "integer" }, "tester": string, "id": { "type": "integer" },
+            "postdate": string, "fulldate": string, "csspatch": { "enum": ["pat", "unp"] },
+            "cssperl": { "enum": ["dev", "rel"] }, "datetime": string } },
+        "TestersSummary": { "type": "object", "properties": {
+            "dist": string, "version": string, "pass": { "type": "integer" }, "fail": { "type": "integer" },
+            "na": { "type": "integer" }, "unknown": { "type": "integer" },
+            "prerequisite_failure": { "type": "integer" }, "total": { "type": "integer" },
+            "legacy": { "type": "object", "properties": { "pass": { "type": "integer" }, "fail": { "type": "integer" },
+                "na": { "type": "integer" }, "unknown": { "type": "integer" } } },
+            "versions": { "type": "object", "additionalProperties": { "type": "integer" } } } },
         "Deletion": { "type": "object", "properties": {
             "deletion_id": { "type": "integer" }, "upload_id": { "type": "integer" },
             "path": string,

@@ -264,8 +264,10 @@ fn run_worker(
         while let Ok(Signal::Work) = receiver.recv() {}
         return;
     }
-    // Uploads queued before a restart.
+    // Uploads queued before a restart; then the river (it also reads the prerequisites of
+    // uploads indexed before riverpan kept them, once).
     run_pending(&mut repository, passes);
+    repository.keep_river_current();
     loop {
         let wait = next_wait(&repository);
         match receiver.recv_timeout(wait) {

@@ -5,13 +5,13 @@
 //! |---|---|
 //! | `POST /v3/report` | `201 {"id"}`; `400` v3 errors; `303` + `Location` for a known id |
 //! | `GET /v3/report/{id}` | the stored v3 `Report`; `404` v3 error |
-//! | `GET /v3/summary/{dist}[/{version}]` | `[ReportSummary]` (legacy grades); `404` when empty |
 //! | `GET /api/v1/bbc?old=&new=` | the Blead Breaks CPAN answer as JSON |
-//! | `POST /api/v1/register` | records a Metabase profile → `200 {"message":"accepted"}` |
-//! | `POST /api/v1/submit/CPAN-Testers-Report` | Metabase fact → `201 {"guid"}` + `Location` |
-//! | `GET /api/v1/guid/{guid}` | `200` for a registered profile or a stored report, else `404` |
+//! | `POST /api/v1/register` | records a Metabase profile and its secret's SHA-256 → `200 {"message":"accepted"}`; `409` for a known guid with another secret |
+//! | `POST /api/v1/submit/CPAN-Testers-Report` | Basic `guid:secret` checked → `201 {"guid"}` + `Location`; `401` unknown profile or wrong secret |
+//! | `GET`/`HEAD /api/v1/guid/{guid}` | `200` for a registered profile or a stored report, else `404` |
 //!
-//! The store is opened per request on the blocking pool.
+//! The read side (`/v3/summary`, `/v3/release`, `/v3/upload`, legacy feeds) is in
+//! `testers_read`.  The store is opened per request on the blocking pool.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -27,22 +27,14 @@ use riverpan_testers::{store, PerlVersion};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::auth::sha256_hex;
 use crate::ServerState;
-
-/// Metabase profiles registered through `POST /api/v1/register` (the shim's `metabase_user`).
-const USERS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS testers_metabase_users (
-    guid TEXT PRIMARY KEY,              -- profile guid, lower case
-    fullname TEXT NOT NULL,
-    email TEXT NOT NULL
-) WITHOUT ROWID;";
 
 /// The routes of this module.
 pub(crate) fn routes() -> Router<ServerState> {
     Router::new()
         .route("/v3/report", post(report_post))
         .route("/v3/report/{id}", get(report_get))
-        .route("/v3/summary/{dist}", get(summary_dist))
-        .route("/v3/summary/{dist}/{version}", get(summary_version))
         .route("/api/v1/bbc", get(bbc))
         .route("/api/v1/register", post(register))
         .route("/api/v1/submit/CPAN-Testers-Report", post(submit))
@@ -163,140 +155,6 @@ async fn report_get(State(state): State<ServerState>, Path(id): Path<String>) ->
     }
 }
 
-/// The filters of the summary endpoints (`perl` and `osname` repeatable).
-#[derive(Debug, Default)]
-struct SummaryFilter {
-    grade: Option<String>,
-    perl: Vec<String>,
-    osname: Vec<String>,
-}
-
-fn summary_filter(raw: Option<&str>) -> Result<SummaryFilter, &'static str> {
-    let mut filter = SummaryFilter::default();
-    for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = percent_decode(value);
-        match key {
-            "grade" => {
-                if !["pass", "fail", "na", "unknown"].contains(&value.as_str()) {
-                    return Err("grade must be one of pass, fail, na, unknown");
-                }
-                filter.grade = Some(value);
-            }
-            "perl" => filter.perl.push(value),
-            "osname" => filter.osname.push(value),
-            _ => {}
-        }
-    }
-    Ok(filter)
-}
-
-/// Decodes `%XX` and `+` in a query value.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `ReportSummary` rows (testers.md §2.1) of a dist or one release.
-fn summary_rows(
-    conn: &Connection,
-    dist: &str,
-    version: Option<&str>,
-    filter: &SummaryFilter,
-) -> Result<Vec<Value>, String> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT guid, submitted_at, grade, tester, dist, version, archname, perl, osname, osvers
-             FROM testers_reports WHERE dist = ?1 AND (?2 IS NULL OR version = ?2)
-             ORDER BY rowid_",
-        )
-        .map_err(|e| e.to_string())?;
-    let mut rows = stmt
-        .query(params![dist, version])
-        .map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(|e| e.to_string())? {
-        let col = |i: usize| r.get::<_, String>(i).map_err(|e| e.to_string());
-        let (grade, perl, osname) = (col(2)?, col(7)?, col(8)?);
-        if filter.grade.as_ref().is_some_and(|g| *g != grade)
-            || (!filter.perl.is_empty() && !filter.perl.contains(&perl))
-            || (!filter.osname.is_empty() && !filter.osname.contains(&osname))
-        {
-            continue;
-        }
-        out.push(json!({
-            "guid": col(0)?,
-            "date": col(1)?,
-            "grade": grade,
-            "reporter": col(3)?,
-            "dist": col(4)?,
-            "version": col(5)?,
-            "platform": col(6)?,
-            "perl": perl,
-            "osname": osname,
-            "osvers": col(9)?,
-        }));
-    }
-    Ok(out)
-}
-
-async fn summary(
-    state: ServerState,
-    dist: String,
-    version: Option<String>,
-    raw_query: Option<String>,
-) -> Response {
-    let filter = match summary_filter(raw_query.as_deref()) {
-        Ok(filter) => filter,
-        Err(message) => return v3_error(StatusCode::BAD_REQUEST, message, "/grade"),
-    };
-    match with_store(&state, move |conn| {
-        summary_rows(conn, &dist, version.as_deref(), &filter)
-    })
-    .await
-    {
-        Ok(rows) if rows.is_empty() => v3_error(StatusCode::NOT_FOUND, "No results found", "/"),
-        Ok(rows) => Json(Value::Array(rows)).into_response(),
-        Err(response) => response,
-    }
-}
-
-/// `GET /v3/summary/{dist}`.
-async fn summary_dist(
-    State(state): State<ServerState>,
-    Path(dist): Path<String>,
-    axum::extract::RawQuery(raw): axum::extract::RawQuery,
-) -> Response {
-    summary(state, dist, None, raw).await
-}
-
-/// `GET /v3/summary/{dist}/{version}`.
-async fn summary_version(
-    State(state): State<ServerState>,
-    Path((dist, version)): Path<(String, String)>,
-    axum::extract::RawQuery(raw): axum::extract::RawQuery,
-) -> Response {
-    summary(state, dist, Some(version), raw).await
-}
-
 #[derive(Debug, Deserialize)]
 struct BbcQuery {
     old: Option<String>,
@@ -343,86 +201,210 @@ fn decode(v: &Value) -> Value {
     }
 }
 
-/// The profile guid, full name and e-mail of a `POST /api/v1/register` body
-/// (`[profile_struct, secret_struct]`).
-fn parse_profile(body: &[u8]) -> Option<(String, String, String)> {
-    let top: Value = serde_json::from_slice(body).ok()?;
-    let facts = top.as_array()?;
-    let profile = facts.iter().find(|f| {
-        f.pointer("/metadata/core/type").and_then(Value::as_str) == Some("Metabase-User-Profile")
-    })?;
-    let core = profile.pointer("/metadata/core")?;
-    let guid = core
-        .get("guid")
+/// The `metadata.core.type` of a Metabase fact struct (`Metabase-User-Profile`...).
+fn fact_type(fact: &Value) -> &str {
+    fact.pointer("/metadata/core/type")
         .and_then(Value::as_str)
-        .filter(|g| !g.is_empty())?
-        .to_ascii_lowercase();
+        .unwrap_or_default()
+}
+
+/// The content of a `Metabase::Fact::String` fact (full name, e-mail, secret). It is the
+/// string itself, not JSON, so it is never decoded: a secret `12345` must stay a string.
+fn string_content(fact: &Value) -> Option<&str> {
+    fact.get("content")?.as_str()
+}
+
+/// What `POST /api/v1/register` carries: a profile and the secret that will authenticate it.
+struct Registration {
+    /// Profile guid, lower case.
+    guid: String,
+    fullname: String,
+    email: String,
+    /// [`secret_digest`] of the secret fact's content; the secret itself is never stored.
+    secret_sha256: String,
+}
+
+/// Whether `guid` can be a Metabase profile guid (a uuid in practice). Anything else is
+/// refused so that it never reaches a URL or a log line.
+fn plausible_guid(guid: &str) -> bool {
+    (1..=64).contains(&guid.len()) && guid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Reads `[profile_struct, secret_struct]` as `Metabase::Client::Simple::register` sends it
+/// (`metabase-profile`'s `metabase_id.json`).
+fn parse_registration(body: &[u8]) -> Result<Registration, String> {
+    let top: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let facts = top
+        .as_array()
+        .ok_or("expected [Metabase-User-Profile, Metabase-User-Secret]")?;
+    let find = |ty: &str| {
+        facts
+            .iter()
+            .find(|f| fact_type(f) == ty)
+            .ok_or(format!("no {ty} fact"))
+    };
+    let (profile, secret) = (
+        find("Metabase-User-Profile")?,
+        find("Metabase-User-Secret")?,
+    );
+    let guid = profile
+        .pointer("/metadata/core/guid")
+        .and_then(Value::as_str)
+        .map(|g| g.trim().to_ascii_lowercase())
+        .filter(|g| plausible_guid(g))
+        .ok_or("the profile has no usable guid")?;
+    // metabase-profile makes the secret about the profile (resource metabase:user:<guid>); a
+    // secret about someone else is a mistake or an attempt to confuse the two.
+    if let Some(resource) = secret
+        .pointer("/metadata/core/resource")
+        .and_then(Value::as_str)
+    {
+        if !resource.eq_ignore_ascii_case(&format!("metabase:user:{guid}")) {
+            return Err(format!(
+                "the secret belongs to {resource}, not to the profile"
+            ));
+        }
+    }
+    let secret = string_content(secret)
+        .filter(|s| !s.is_empty())
+        .ok_or("the secret is empty")?;
     let mut fullname = String::new();
     let mut email = String::new();
-    if let Some(subs) = decode(profile.get("content")?).as_array() {
+    if let Some(subs) = decode(profile.get("content").unwrap_or(&Value::Null)).as_array() {
         for sub in subs {
-            let ty = sub
-                .pointer("/metadata/core/type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let content = sub.get("content").map(decode).unwrap_or(Value::Null);
-            let text = content.as_str().unwrap_or_default().to_string();
-            match ty {
+            let text = string_content(sub).unwrap_or_default().to_string();
+            match fact_type(sub) {
                 "Metabase-User-FullName" => fullname = text,
                 "Metabase-User-EmailAddress" => email = text,
                 _ => {}
             }
         }
     }
-    Some((guid, fullname, email))
+    Ok(Registration {
+        guid,
+        fullname,
+        email,
+        secret_sha256: secret_digest(secret),
+    })
 }
 
-/// `POST /api/v1/register`.
+/// The stored form of a Metabase secret: the hex SHA-256 of its content with spaces as `+`.
+///
+/// Metabase::Client::Simple puts `guid:secret` in the URL userinfo with HTTP::Tiny's
+/// `_uri_escape`, which writes a space as `+`; HTTP::Tiny then percent-decodes the userinfo
+/// into the Basic header but leaves `+` alone. So a secret `a b` registers as `a b` and
+/// authenticates as `a+b`. Hashing both sides with spaces as `+` lets that client in (and
+/// any client that sends the space) at the price of `a b` and `a+b` being the same secret.
+fn secret_digest(secret: &str) -> String {
+    sha256_hex(&secret.replace(' ', "+"))
+}
+
+/// Compares two hex digests in constant time over their (fixed) length, so that a wrong
+/// secret's answer time says nothing about how much of it was right.
+fn digests_match(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// What a registration gave.
+enum Registered {
+    /// A new profile, or a known one with the same secret (name and e-mail updated).
+    Accepted,
+    /// The guid is registered with another secret; nothing was changed.
+    SecretMismatch,
+}
+
+/// Records a profile. A known guid keeps its secret: re-registering it with a different one
+/// would let anyone who learns a guid (it is in every report's `creator`) take it over.
+fn record_profile(conn: &mut Connection, reg: &Registration) -> Result<Registered, String> {
+    let fail = |e: riverpan_testers::rusqlite::Error| e.to_string();
+    // IMMEDIATE: the check and the write see the same row even with concurrent registrations.
+    let tx = conn
+        .transaction_with_behavior(riverpan_testers::rusqlite::TransactionBehavior::Immediate)
+        .map_err(fail)?;
+    let stored: Option<String> = tx
+        .query_row(
+            "SELECT secret_sha256 FROM testers_metabase_profiles WHERE guid = ?1",
+            params![reg.guid],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(fail)?;
+    match stored {
+        Some(stored) if !digests_match(&stored, &reg.secret_sha256) => {
+            return Ok(Registered::SecretMismatch)
+        }
+        Some(_) => tx.execute(
+            "UPDATE testers_metabase_profiles SET fullname = ?2, email = ?3 WHERE guid = ?1",
+            params![reg.guid, reg.fullname, reg.email],
+        ),
+        None => tx.execute(
+            "INSERT INTO testers_metabase_profiles
+               (guid, fullname, email, secret_sha256, registered_at)
+             VALUES (?1, ?2, ?3, ?4, strftime('%s', 'now'))",
+            params![reg.guid, reg.fullname, reg.email, reg.secret_sha256],
+        ),
+    }
+    .map_err(fail)?;
+    tx.commit().map_err(fail)?;
+    Ok(Registered::Accepted)
+}
+
+/// `POST /api/v1/register`: `200 {"message":"accepted"}`; `400` for a body that is not a
+/// profile and its secret; `409` when the guid is registered with a different secret.
 async fn register(State(state): State<ServerState>, body: Bytes) -> Response {
-    let Some((guid, fullname, email)) = parse_profile(&body) else {
-        return legacy_error(
-            StatusCode::BAD_REQUEST,
-            "expected [Metabase-User-Profile, Metabase-User-Secret]",
-        );
+    let reg = match parse_registration(&body) {
+        Ok(reg) => reg,
+        Err(message) => return legacy_error(StatusCode::BAD_REQUEST, message),
     };
-    match with_store(&state, move |conn| {
-        conn.execute_batch(USERS_SCHEMA)
-            .and_then(|()| {
-                conn.execute(
-                    "INSERT INTO testers_metabase_users (guid, fullname, email) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(guid) DO UPDATE SET fullname = ?2, email = ?3",
-                    params![guid, fullname, email],
-                )
-            })
-            .map_err(|e| e.to_string())
-    })
-    .await
-    {
-        Ok(_) => Json(json!({"message": "accepted"})).into_response(),
+    let guid = reg.guid.clone();
+    match with_store(&state, move |conn| record_profile(conn, &reg)).await {
+        Ok(Registered::Accepted) => Json(json!({"message": "accepted"})).into_response(),
+        Ok(Registered::SecretMismatch) => legacy_error(
+            StatusCode::CONFLICT,
+            format!("GUID {guid} is already registered with a different secret"),
+        ),
         Err(response) => response,
     }
 }
 
-/// The profile guid of `Authorization: Basic base64(guid:secret)` (the secret is not checked,
-/// as in the shim).
-fn basic_guid(headers: &HeaderMap) -> Option<String> {
+/// The profile guid (lower case) and secret of `Authorization: Basic base64(guid:secret)`.
+/// HTTP::Tiny builds the header from the URL's userinfo, percent-decoded, so the secret
+/// arrives as it is in the secret fact.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value.strip_prefix("Basic ")?.trim();
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
-    let guid = text.split(':').next()?.trim().to_ascii_lowercase();
-    (!guid.is_empty()).then_some(guid)
+    // A secret may contain ':'; a guid never does.
+    let (guid, secret) = text.split_once(':').unwrap_or((text.as_str(), ""));
+    let guid = guid.trim().to_ascii_lowercase();
+    plausible_guid(&guid).then(|| (guid, secret.to_string()))
 }
 
-fn user(conn: &Connection, guid: &str) -> Result<Option<(String, String)>, String> {
-    conn.execute_batch(USERS_SCHEMA)
-        .map_err(|e| e.to_string())?;
+/// A registered Metabase profile.
+struct Profile {
+    fullname: String,
+    email: String,
+    secret_sha256: String,
+}
+
+fn profile(conn: &Connection, guid: &str) -> Result<Option<Profile>, String> {
     conn.query_row(
-        "SELECT fullname, email FROM testers_metabase_users WHERE guid = ?1",
+        "SELECT fullname, email, secret_sha256 FROM testers_metabase_profiles WHERE guid = ?1",
         params![guid],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| {
+            Ok(Profile {
+                fullname: r.get(0)?,
+                email: r.get(1)?,
+                secret_sha256: r.get(2)?,
+            })
+        },
     )
     .optional()
     .map_err(|e| e.to_string())
@@ -431,39 +413,67 @@ fn user(conn: &Connection, guid: &str) -> Result<Option<(String, String)>, Strin
 /// What a Metabase submission gave.
 enum Submitted {
     UnknownUser,
+    WrongSecret,
+    Unreadable(String),
     Done(Outcome),
 }
 
-/// `POST /api/v1/submit/CPAN-Testers-Report`.
+/// Checks the credentials, then reads and stores the fact; nothing is read or written for a
+/// submission that is not authenticated.
+fn submit_fact(
+    conn: &mut Connection,
+    guid: &str,
+    presented_sha256: &str,
+    body: &[u8],
+) -> Result<Submitted, String> {
+    let Some(known) = profile(conn, guid)? else {
+        return Ok(Submitted::UnknownUser);
+    };
+    if !digests_match(&known.secret_sha256, presented_sha256) {
+        return Ok(Submitted::WrongSecret);
+    }
+    // The body is JSON whatever the content type says (HTTP::Tiny sends octet-stream).
+    let fact = match ingest::parse_metabase_fact(body) {
+        Ok(fact) => fact,
+        Err(e) => return Ok(Submitted::Unreadable(e.to_string())),
+    };
+    let mut report = fact.report;
+    // As convert_metabase_report: the reporter is the registered profile, not the fact.
+    report.reporter.name = Some(if known.fullname.is_empty() {
+        "Unknown".to_string()
+    } else {
+        known.fullname
+    });
+    report.reporter.email = known.email;
+    ingest_one(conn, report).map(Submitted::Done)
+}
+
+/// `POST /api/v1/submit/CPAN-Testers-Report`: `201 {"guid"}` + `Location`; `401` for an
+/// unknown profile (`User <guid> unrecognized`, as the shim) and for a wrong secret.
+///
+/// On a 401, Metabase::Client::Simple HEADs `guid/<profile guid>`: a 404 makes it register
+/// and retry, a 200 makes it give up with "authentication failed: <error>". So a wrong
+/// secret never turns into a re-registration.
 async fn submit(State(state): State<ServerState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(profile) = basic_guid(&headers) else {
+    let Some((profile_guid, secret)) = basic_credentials(&headers) else {
         return legacy_error(StatusCode::UNAUTHORIZED, "User unrecognized");
     };
-    // The body is JSON whatever the content type says (HTTP::Tiny sends octet-stream).
-    let fact = match ingest::parse_metabase_fact(&body) {
-        Ok(fact) => fact,
-        Err(e) => return legacy_error(StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    let who = profile.clone();
+    let presented = secret_digest(&secret);
+    let who = profile_guid.clone();
     let result = with_store(&state, move |conn| {
-        let Some((fullname, email)) = user(conn, &who)? else {
-            return Ok(Submitted::UnknownUser);
-        };
-        let mut report = fact.report;
-        report.reporter.name = Some(if fullname.is_empty() {
-            "Unknown".to_string()
-        } else {
-            fullname
-        });
-        report.reporter.email = email;
-        ingest_one(conn, report).map(Submitted::Done)
+        submit_fact(conn, &who, &presented, &body)
     })
     .await;
     match result {
         Ok(Submitted::UnknownUser) => legacy_error(
             StatusCode::UNAUTHORIZED,
-            format!("User {profile} unrecognized"),
+            format!("User {profile_guid} unrecognized"),
         ),
+        Ok(Submitted::WrongSecret) => legacy_error(
+            StatusCode::UNAUTHORIZED,
+            format!("Wrong secret for user {profile_guid}"),
+        ),
+        Ok(Submitted::Unreadable(message)) => legacy_error(StatusCode::BAD_REQUEST, message),
         // A resubmission of a stored guid is accepted again: the client only retries.
         Ok(Submitted::Done(Outcome::Stored(id) | Outcome::Duplicate(id))) => (
             StatusCode::CREATED,
@@ -478,11 +488,12 @@ async fn submit(State(state): State<ServerState>, headers: HeaderMap, body: Byte
     }
 }
 
-/// `GET /api/v1/guid/{guid}` (and `HEAD`).
+/// `GET /api/v1/guid/{guid}` (and `HEAD`): `200` for a registered profile or a stored report,
+/// else `404 {"error":"<guid> not found"}` (the shim's answer).
 async fn guid(State(state): State<ServerState>, Path(guid): Path<String>) -> Response {
     let id = guid.to_ascii_lowercase();
     let found = with_store(&state, move |conn| {
-        if user(conn, &id)?.is_some() {
+        if profile(conn, &id)?.is_some() {
             return Ok(Some("user"));
         }
         let report: Option<i64> = conn
@@ -500,7 +511,7 @@ async fn guid(State(state): State<ServerState>, Path(guid): Path<String>) -> Res
         Ok(Some(kind)) => {
             Json(json!({"guid": guid.to_ascii_lowercase(), "type": kind})).into_response()
         }
-        Ok(None) => legacy_error(StatusCode::NOT_FOUND, format!("GUID {guid} not found")),
+        Ok(None) => legacy_error(StatusCode::NOT_FOUND, format!("{guid} not found")),
         Err(response) => response,
     }
 }

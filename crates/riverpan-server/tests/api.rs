@@ -304,7 +304,11 @@ async fn openapi_paths_exist() -> TestResult {
                 .replace("{module}", "Foo::Bar")
                 .replace("{name}", "Foo-Bar")
                 .replace("{id}", "1")
-                .replace("{package}", "Foo::Bar");
+                .replace("{package}", "Foo::Bar")
+                .replace("{dist}", "Foo-Bar")
+                .replace("{version}", "1.23")
+                .replace("{author}", "NEILB")
+                .replace("{guid}", "2f5e8a36-6e0c-4e47-9a3b-1d2f3c4b5a69");
             let response =
                 support::request(server.addr, &method.to_uppercase(), &path, &[]).await?;
             assert_ne!(response.status, 405, "{method} {path}");

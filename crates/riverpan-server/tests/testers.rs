@@ -70,15 +70,40 @@ async fn send(
         .and_then(|l| l.split(' ').nth(1))
         .ok_or("no status")?
         .parse()?;
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body)?;
+    }
     Ok(Answer {
         status,
         headers,
-        body: raw[split + 4..].to_vec(),
+        body,
     })
+}
+
+/// The body of a `Transfer-Encoding: chunked` response (streamed answers such as summaries).
+fn dechunk(mut raw: &[u8]) -> Result<Vec<u8>, Box<dyn Error>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = raw
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or("bad chunk")?;
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line_end])?.trim(), 16)?;
+        raw = &raw[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(raw.get(..size).ok_or("short chunk")?);
+        raw = raw.get(size + 2..).ok_or("short chunk")?;
+    }
 }
 
 async fn get(server: &RunningServer, path: &str) -> Result<Answer, Box<dyn Error>> {
@@ -249,11 +274,15 @@ const PROFILE: &str = "0e1a1b6a-4d6c-11e5-8a33-0d7fd3a6d2e2";
 
 fn fact(ty: &str, guid: &str, content: Value) -> Value {
     json!({"metadata": {"core": {"guid": guid, "type": ty,
-        "resource": "cpan:///distfile/PREACTION/Yancy-1.004.tar.gz",
-        "creator": format!("metabase:user:{PROFILE}"),
-        "creation_time": "2018-04-17T04:10:57Z", "update_time": "2018-04-17T04:10:57Z",
-        "schema_version": 1, "valid": 1}},
-        "content": content.to_string()})
+    "resource": "cpan:///distfile/PREACTION/Yancy-1.004.tar.gz",
+    "creator": format!("metabase:user:{PROFILE}"),
+    "creation_time": "2018-04-17T04:10:57Z", "update_time": "2018-04-17T04:10:57Z",
+    "schema_version": 1, "valid": 1}},
+    // String facts (names, e-mail, secret) carry the bare string; the others JSON text.
+    "content": match content {
+        Value::String(text) => text,
+        other => other.to_string(),
+    }})
 }
 
 fn metabase_body() -> String {
@@ -292,11 +321,12 @@ fn register_body() -> String {
     );
     let mut profile = fact("Metabase-User-Profile", PROFILE, json!([name, email]));
     profile["metadata"]["core"]["resource"] = json!(format!("metabase:user:{PROFILE}"));
-    let secret = fact(
+    let mut secret = fact(
         "Metabase-User-Secret",
         "33333333-0000-0000-0000-000000000000",
         json!("s3cret"),
     );
+    secret["metadata"]["core"]["resource"] = json!(format!("metabase:user:{PROFILE}"));
     json!([profile, secret]).to_string()
 }
 
@@ -388,5 +418,284 @@ async fn metabase_protocol() -> TestResult {
     assert_eq!(report["environment"]["language"]["version"], "5.43.9");
     let rows = get(&server, "/v3/summary/Yancy/1.004").await?.json();
     assert_eq!(rows[0]["grade"], "pass", "{rows}");
+    server.stop().await
+}
+
+/// `[profile, secret]` for `PROFILE` with this name and secret, as metabase-profile writes it:
+/// the String facts' content is the bare string, not JSON.
+fn registration(name: &str, secret: &str) -> String {
+    let mut body: Value = serde_json::from_str(&register_body()).unwrap();
+    let mut subs: Value = serde_json::from_str(body[0]["content"].as_str().unwrap()).unwrap();
+    subs[0]["content"] = json!(name);
+    body[0]["content"] = json!(subs.to_string());
+    body[1]["content"] = json!(secret);
+    body.to_string()
+}
+
+fn basic(secret: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{PROFILE}:{secret}"))
+    )
+}
+
+/// A Metabase submission for `PROFILE` with `secret`, as HTTP::Tiny sends it.
+async fn submit_as(
+    server: &RunningServer,
+    secret: &str,
+    body: &str,
+) -> Result<Answer, Box<dyn Error>> {
+    let auth = basic(secret);
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content_Type", "application/json"),
+        ("Accept", "application/json"),
+        ("Content-Type", "application/octet-stream"),
+    ];
+    send(
+        server.addr,
+        "POST",
+        "/api/v1/submit/CPAN-Testers-Report",
+        &headers,
+        body.as_bytes(),
+    )
+    .await
+}
+
+async fn register_as(server: &RunningServer, body: &str) -> Result<Answer, Box<dyn Error>> {
+    send(
+        server.addr,
+        "POST",
+        "/api/v1/register",
+        &[],
+        body.as_bytes(),
+    )
+    .await
+}
+
+fn report_count(data: &Path) -> i64 {
+    let conn = riverpan_testers::store::open(data).unwrap();
+    conn.query_row("SELECT COUNT(*) FROM testers_reports", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn metabase_secret_is_checked() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let server = started(&data).await?;
+    let report_guid = "aaaaaaaa-0000-0000-0000-000000000000";
+
+    // Unknown profile: 401 with the shim's message, nothing stored.
+    let unknown = submit_as(&server, "s3cret", &metabase_body()).await?;
+    assert_eq!(unknown.status, 401);
+    assert_eq!(
+        unknown.json(),
+        json!({"error": format!("User {PROFILE} unrecognized")})
+    );
+    assert_eq!(report_count(&data), 0);
+    // No credentials at all.
+    let anonymous = send(
+        server.addr,
+        "POST",
+        "/api/v1/submit/CPAN-Testers-Report",
+        &[],
+        metabase_body().as_bytes(),
+    )
+    .await?;
+    assert_eq!(anonymous.status, 401);
+
+    // GET and HEAD of an unknown guid: 404 (the client's pre-flight before registering).
+    let missing = get(&server, &format!("/api/v1/guid/{PROFILE}")).await?;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.json(),
+        json!({"error": format!("{PROFILE} not found")})
+    );
+    let head = send(
+        server.addr,
+        "HEAD",
+        &format!("/api/v1/guid/{PROFILE}"),
+        &[],
+        b"",
+    )
+    .await?;
+    assert_eq!(head.status, 404);
+    assert!(head.body.is_empty());
+
+    // A numeric secret stays a string (String facts are not JSON inside).
+    let registered = register_as(&server, &registration("Jane Tester", "12345")).await?;
+    assert_eq!(
+        registered.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&registered.body)
+    );
+    assert_eq!(registered.json(), json!({"message": "accepted"}));
+    let head = send(
+        server.addr,
+        "HEAD",
+        &format!("/api/v1/guid/{PROFILE}"),
+        &[],
+        b"",
+    )
+    .await?;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+
+    // The secret is stored as its SHA-256, never as itself.
+    {
+        let conn = riverpan_testers::store::open(&data)?;
+        let (hash, name): (String, String) = conn.query_row(
+            "SELECT secret_sha256, fullname FROM testers_metabase_profiles WHERE guid = ?1",
+            [PROFILE],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        assert_eq!(
+            hash,
+            "5994471abb01112afcc18159f6cc74b4f511b99806da59b3caf5a9c173cacfc5"
+        );
+        assert_eq!(name, "Jane Tester");
+    }
+
+    // Wrong secret: 401, and nothing is stored.
+    let wrong = submit_as(&server, "1234", &metabase_body()).await?;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(
+        wrong.json(),
+        json!({"error": format!("Wrong secret for user {PROFILE}")})
+    );
+    let no_secret = submit_as(&server, "", &metabase_body()).await?;
+    assert_eq!(no_secret.status, 401);
+    assert_eq!(report_count(&data), 0);
+    assert_eq!(
+        get(&server, &format!("/api/v1/guid/{report_guid}"))
+            .await?
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&server, &format!("/v3/report/{report_guid}"))
+            .await?
+            .status,
+        404
+    );
+    // An unreadable body from a wrong secret is still a 401: nothing is read before the check.
+    assert_eq!(submit_as(&server, "nope", "not json").await?.status, 401);
+    // ... and with the right secret it is a 400.
+    assert_eq!(submit_as(&server, "12345", "not json").await?.status, 400);
+
+    // Taking the guid over with another secret is refused, and changes nothing.
+    let takeover = register_as(&server, &registration("Mallory", "other")).await?;
+    assert_eq!(takeover.status, 409);
+    assert_eq!(
+        takeover.json(),
+        json!({"error": format!("GUID {PROFILE} is already registered with a different secret")})
+    );
+    assert_eq!(
+        submit_as(&server, "other", &metabase_body()).await?.status,
+        401
+    );
+
+    // The same secret updates the name.
+    let renamed = register_as(&server, &registration("Jane Q. Tester", "12345")).await?;
+    assert_eq!(renamed.status, 200);
+    let accepted = submit_as(&server, "12345", &metabase_body()).await?;
+    assert_eq!(
+        accepted.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&accepted.body)
+    );
+    assert_eq!(report_count(&data), 1);
+    let report = get(&server, &format!("/v3/report/{report_guid}"))
+        .await?
+        .json();
+    assert_eq!(report["reporter"]["name"], "Jane Q. Tester");
+    assert_eq!(report["reporter"]["email"], "jane@example.com");
+
+    // Registrations that are not a profile and its secret.
+    for bad in [
+        "not json".to_string(),
+        json!({}).to_string(),
+        json!([serde_json::from_str::<Value>(&register_body())?[0]]).to_string(),
+        registration("Jane", ""),
+    ] {
+        let refused = register_as(&server, &bad).await?;
+        assert_eq!(refused.status, 400, "{bad}");
+        assert!(refused.json()["error"].is_string());
+    }
+    // A secret about another user is refused too.
+    let mut foreign: Value = serde_json::from_str(&registration("Jane", "12345"))?;
+    foreign[1]["metadata"]["core"]["resource"] =
+        json!("metabase:user:ffffffff-0000-0000-0000-000000000000");
+    assert_eq!(
+        register_as(&server, &foreign.to_string()).await?.status,
+        400
+    );
+    server.stop().await
+}
+
+#[tokio::test]
+async fn reports_for_dists_riverpan_does_not_host_are_kept() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let server = started(&data).await?;
+
+    // v3 without a path: the release is kept, its author unknown.
+    assert_eq!(
+        post_json(&server, "/v3/report", &valid_report())
+            .await?
+            .status,
+        201
+    );
+    // v3 with the collector's distribution.path: the author is known.
+    let mut with_path = valid_report();
+    with_path["distribution"] = json!({"name": "Other-Dist", "version": "2.5",
+        "path": "O/OW/OWNER/Other-Dist-2.5.tar.gz"});
+    assert_eq!(
+        post_json(&server, "/v3/report", &with_path).await?.status,
+        201
+    );
+    // Metabase: the author comes from the cpan:///distfile resource.
+    assert_eq!(register_as(&server, &register_body()).await?.status, 200);
+    assert_eq!(
+        submit_as(&server, "s3cret", &metabase_body()).await?.status,
+        201
+    );
+
+    let conn = riverpan_testers::store::open(&data)?;
+    let mut stmt = conn.prepare(
+        "SELECT dist, version, author, developer, reports FROM testers_releases ORDER BY dist",
+    )?;
+    let releases: Vec<(String, String, Option<String>, bool, i64)> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    assert_eq!(
+        releases,
+        vec![
+            ("My-Dist".into(), "1.001".into(), None, false, 1),
+            (
+                "Other-Dist".into(),
+                "2.5".into(),
+                Some("OWNER".into()),
+                false,
+                1
+            ),
+            (
+                "Yancy".into(),
+                "1.004".into(),
+                Some("PREACTION".into()),
+                false,
+                1
+            ),
+        ]
+    );
+    // No repository upload exists for any of them: they are provisional.
+    let store = riverpan_store::Store::open(&data)?;
+    assert!(store.reader().uploads()?.is_empty());
     server.stop().await
 }

@@ -382,14 +382,14 @@ macro_rules! reads {
 }
 
 impl IndexReader<'_> {
-    fn conn(&self) -> &rusqlite::Connection {
+    pub(crate) fn conn(&self) -> &rusqlite::Connection {
         self.conn
     }
     reads!();
 }
 
 impl IndexTransaction<'_> {
-    fn conn(&self) -> &rusqlite::Connection {
+    pub(crate) fn conn(&self) -> &rusqlite::Connection {
         &self.tx
     }
     reads!();

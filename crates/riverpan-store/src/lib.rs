@@ -29,8 +29,12 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 mod accounts;
 mod index;
+mod river;
+mod testers;
 pub use accounts::*;
 pub use index::*;
+pub use river::*;
+pub use testers::TESTERS_TABLES;
 
 /// Name of the database file inside the data directory.
 pub const STORE_FILE_NAME: &str = "riverpan.sqlite";
@@ -109,6 +113,16 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "login accounts, API tokens and scheduled deletions",
         sql: accounts::SCHEMA,
+    },
+    Migration {
+        version: 5,
+        name: "CPAN Testers reports, their summaries and Metabase profiles",
+        sql: testers::SCHEMA,
+    },
+    Migration {
+        version: 6,
+        name: "releases with their prerequisites, and river positions",
+        sql: river::SCHEMA,
     },
 ];
 

@@ -9,6 +9,8 @@
 //!   that keeps the summary tables current in the same transaction.
 //! * [`query`]: summaries, the perl × OS matrix, Blead Breaks CPAN and andk's
 //!   `beforemaintrelease` format.
+//! * [`read`]: the v3 read lists (summary, release, upload), the legacy `/show/<dist>.json`
+//!   records and `tail/log.txt`.
 //! * [`generate`]: a deterministic generator of realistic synthetic reports.
 
 pub mod generate;
@@ -16,6 +18,7 @@ pub mod grade;
 pub mod ingest;
 pub mod perl;
 pub mod query;
+pub mod read;
 pub mod store;
 
 pub use grade::{Grade, LegacyGrade};

@@ -506,13 +506,10 @@ pub fn beforemaintrelease(
         if !is_candidate(o, n) {
             continue;
         }
+        // Both perls always appear, `{}` when one has no counted reports (as in andk's files).
         let mut perls = Map::new();
-        if o.total() > o.prerequisite_failure {
-            perls.insert(old_name.clone(), counts_object(o));
-        }
-        if n.total() > n.prerequisite_failure {
-            perls.insert(new_name.clone(), counts_object(n));
-        }
+        perls.insert(old_name.clone(), counts_object(o));
+        perls.insert(new_name.clone(), counts_object(n));
         let versions = cand
             .entry(dist.clone())
             .or_insert_with(|| Value::Object(Map::new()));
@@ -528,5 +525,66 @@ pub fn beforemaintrelease(
     let mut top = Map::new();
     top.insert("!ALL".into(), Value::Object(all));
     top.insert("!CAND".into(), Value::Object(cand));
-    Ok(serde_json::to_string_pretty(&Value::Object(top)).unwrap_or_default() + "\n")
+    Ok(andk_json(&Value::Object(top)))
+}
+
+/// JSON laid out as andk's files are (Perl's JSON::XS `pretty` `canonical` without the spaces
+/// around `:`): keys sorted, three-space indent, `"key":value`, a final newline.
+pub fn andk_json(value: &Value) -> String {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, AndkFormatter::default());
+    // Writing a `Value` into a Vec cannot fail.
+    let _ = serde::Serialize::serialize(value, &mut ser);
+    String::from_utf8(out).unwrap_or_default() + "\n"
+}
+
+/// serde_json's pretty formatter with a three-space indent and no space after `:`.
+struct AndkFormatter {
+    pretty: serde_json::ser::PrettyFormatter<'static>,
+}
+
+impl Default for AndkFormatter {
+    fn default() -> Self {
+        AndkFormatter {
+            pretty: serde_json::ser::PrettyFormatter::with_indent(b"   "),
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for AndkFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.pretty.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.pretty.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b":")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_object_value(w)
+    }
 }

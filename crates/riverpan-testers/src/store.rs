@@ -1,7 +1,7 @@
 //! The testers tables in the riverpan store file (`DIR/riverpan.sqlite`).
 //!
-//! They are created with `CREATE TABLE IF NOT EXISTS` under a `testers_` prefix; the lead turns
-//! them into a numbered store migration later.  Reads never touch the reports table for counts:
+//! They are migration 5 of the store (`riverpan_store::MIGRATIONS`), under a `testers_` prefix.
+//! Reads never touch the reports table for counts:
 //! `testers_summary` is kept current in the same transaction as each insert, so summaries, the
 //! matrix and BBC are index lookups whatever the number of reports.
 
@@ -26,54 +26,9 @@ pub enum StoreError {
     },
 }
 
-/// The schema; every statement is idempotent.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS testers_reports (
-    rowid_ INTEGER PRIMARY KEY,
-    guid TEXT NOT NULL UNIQUE,          -- the report id (Metabase guid or v3 uuid), lower case
-    dist TEXT NOT NULL,
-    version TEXT NOT NULL,
-    author TEXT,                        -- PAUSE id when the report says (Metabase distfile)
-    perl TEXT NOT NULL,                 -- canonical PerlVersion string
-    perl_raw TEXT NOT NULL,             -- what the tester sent
-    osname TEXT NOT NULL,
-    osvers TEXT NOT NULL,
-    archname TEXT NOT NULL,
-    grade TEXT NOT NULL,                -- legacy grade: pass fail na unknown
-    prereq_failure INTEGER NOT NULL,    -- 1 when riverpan classified it as a prerequisite failure
-    tester TEXT NOT NULL,
-    submitted_at TEXT NOT NULL,
-    report_z BLOB NOT NULL              -- zlib of the report JSON (v3 shape, text included)
-);
-CREATE INDEX IF NOT EXISTS testers_reports_release ON testers_reports(dist, version, perl, grade);
-CREATE TABLE IF NOT EXISTS testers_summary (
-    dist TEXT NOT NULL,
-    version TEXT NOT NULL,
-    perl TEXT NOT NULL,
-    osname TEXT NOT NULL,
-    grade TEXT NOT NULL,
-    prereq_failure INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (dist, version, perl, osname, grade, prereq_failure)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS testers_releases (
-    dist TEXT NOT NULL,
-    version TEXT NOT NULL,
-    author TEXT,
-    developer INTEGER NOT NULL,
-    reports INTEGER NOT NULL,
-    PRIMARY KEY (dist, version)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS testers_latest (
-    dist TEXT PRIMARY KEY,              -- latest non-developer release seen in reports
-    version TEXT NOT NULL,
-    author TEXT
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS testers_perls (
-    perl TEXT PRIMARY KEY,              -- canonical PerlVersion string
-    reports INTEGER NOT NULL
-) WITHOUT ROWID;
-";
+/// The schema; every statement is idempotent. It is migration 5 of the store
+/// (`riverpan-store`), repeated here for connections that did not come from [`open`].
+pub const SCHEMA: &str = riverpan_store::TESTERS_TABLES;
 
 /// Creates the testers tables when missing.
 pub fn ensure_schema(conn: &Connection) -> Result<(), StoreError> {
@@ -90,7 +45,13 @@ pub fn open(dir: &Path) -> Result<Connection, StoreError> {
             reason: format!("cannot create the data directory: {e}"),
         });
     }
-    let conn = Connection::open(dir.join("riverpan.sqlite"))?;
+    // The store's migrations create (or upgrade) the tables; a store newer than this build is
+    // refused there.
+    riverpan_store::Store::open(dir).map_err(|e| StoreError::Corrupt {
+        id: dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let conn = Connection::open(dir.join(riverpan_store::STORE_FILE_NAME))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL lets the server read while a batch is written; NORMAL sync is safe under WAL.
     conn.pragma_update(None, "journal_mode", "WAL")?;

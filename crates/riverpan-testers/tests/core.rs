@@ -218,37 +218,37 @@ fn beforemaintrelease_snapshot() {
     )
     .unwrap();
     let expected = r#"{
-  "!ALL": {
-    "5.43.9": 12,
-    "datetime": "2026-08-22T13:14:39",
-    "perls": [
-      "5.42.0",
-      "5.43.9"
-    ],
-    "totalrcdists": 7
-  },
-  "!CAND": {
-    "Broken-Dist": {
-      "2.0": {
-        "5.42.0": {
-          "pass": 2
-        },
-        "5.43.9": {
-          "fail": 3
-        }
+   "!ALL":{
+      "5.43.9":12,
+      "datetime":"2026-08-22T13:14:39",
+      "perls":[
+         "5.42.0",
+         "5.43.9"
+      ],
+      "totalrcdists":7
+   },
+   "!CAND":{
+      "Broken-Dist":{
+         "2.0":{
+            "5.42.0":{
+               "pass":2
+            },
+            "5.43.9":{
+               "fail":3
+            }
+         }
+      },
+      "Mixed-Dist":{
+         "0.5":{
+            "5.42.0":{
+               "fail":2
+            },
+            "5.43.9":{
+               "pass":1
+            }
+         }
       }
-    },
-    "Mixed-Dist": {
-      "0.5": {
-        "5.42.0": {
-          "fail": 2
-        },
-        "5.43.9": {
-          "pass": 1
-        }
-      }
-    }
-  }
+   }
 }
 "#;
     assert_eq!(out, expected);

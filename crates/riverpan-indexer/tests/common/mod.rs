@@ -56,6 +56,7 @@ pub fn empty(file: &str) -> DistInspection {
         problems: Vec::new(),
         x_authority: None,
         refused: BTreeMap::new(),
+        prereqs: Vec::new(),
     }
 }
 
