@@ -33,6 +33,7 @@ mod status;
 mod testers;
 mod testers_read;
 mod upload;
+mod web;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -158,6 +159,7 @@ pub fn router(state: ServerState) -> Router {
         .merge(openapi::routes())
         .merge(upload::routes())
         .merge(river::routes())
+        .merge(web::routes())
         // CPAN Testers: ingestion and the read side, with CORS as api.cpantesters.org has it.
         .merge(testers_read::with_cors(
             testers::routes().merge(testers_read::routes()),

@@ -6,8 +6,8 @@
 //! | `POST /v3/report` | `201 {"id"}`; `400` v3 errors; `303` + `Location` for a known id |
 //! | `GET /v3/report/{id}` | the stored v3 `Report`; `404` v3 error |
 //! | `GET /api/v1/bbc?old=&new=` | the Blead Breaks CPAN answer as JSON |
-//! | `POST /api/v1/register` | records a Metabase profile and its secret's SHA-256 → `200 {"message":"accepted"}`; `409` for a known guid with another secret |
-//! | `POST /api/v1/submit/CPAN-Testers-Report` | Basic `guid:secret` checked → `201 {"guid"}` + `Location`; `401` unknown profile or wrong secret |
+//! | `POST /api/v1/register` | profile + its secret's SHA-256 → `200`; known guid, other secret → `409` |
+//! | `POST /api/v1/submit/CPAN-Testers-Report` | Basic `guid:secret` checked → `201 {"guid"}`; else `401` |
 //! | `GET`/`HEAD /api/v1/guid/{guid}` | `200` for a registered profile or a stored report, else `404` |
 //!
 //! The read side (`/v3/summary`, `/v3/release`, `/v3/upload`, legacy feeds) is in

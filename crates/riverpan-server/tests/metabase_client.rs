@@ -126,8 +126,11 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
+/// A stored profile: guid, full name, e-mail, secret hash.
+type ProfileRow = (String, String, String, String);
+
 /// The reports and profiles the store holds, read straight from the file.
-fn stored(data: &Path) -> Result<(i64, Vec<(String, String, String, String)>), Box<dyn Error>> {
+fn stored(data: &Path) -> Result<(i64, Vec<ProfileRow>), Box<dyn Error>> {
     let conn = riverpan_testers::store::open(data)?;
     let reports = conn.query_row("SELECT COUNT(*) FROM testers_reports", [], |r| r.get(0))?;
     let mut stmt = conn.prepare(

@@ -270,6 +270,19 @@ pub struct BbcEntry {
     pub sample_pass_report: Option<String>,
     /// Counts per OS name on both perls.
     pub os: BTreeMap<String, OsCounts>,
+    /// The dist's place in the river of this repository, when riverpan hosts it.
+    pub river: Option<RiverSpot>,
+}
+
+/// Downriver dependents of a dist (from the store's `river_positions`, kept by the indexer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RiverSpot {
+    /// Distributions depending on it directly.
+    pub immediate: u64,
+    /// Distributions depending on it directly or through others.
+    pub total: u64,
+    /// MetaCPAN's bucket, 0–5.
+    pub bucket: u8,
 }
 
 /// The BBC answer.
@@ -325,6 +338,7 @@ pub fn bbc(
         target.add(grade_of(&g), r.get(5)?, n.max(0) as u64);
     }
     drop(rows);
+    let river = has_table(conn, "river_positions")?;
     let mut candidates = Vec::new();
     for ((dist, version), (author, o, n)) in per {
         if !is_candidate(&o, &n) {
@@ -341,15 +355,22 @@ pub fn bbc(
             sample_fail_reports: Vec::new(),
             sample_pass_report: None,
             os: BTreeMap::new(),
+            river: None,
             dist,
             version,
         };
         enrich(conn, &mut entry, &old_s, &new)?;
+        if river {
+            entry.river = river_spot(conn, &entry.dist)?;
+        }
         candidates.push(entry);
     }
+    // Strong candidates first; among them, the further upriver the more a break hurts.
+    let total = |e: &BbcEntry| e.river.map_or(0, |r| r.total);
     candidates.sort_by(|a, b| {
         b.strong
             .cmp(&a.strong)
+            .then(total(b).cmp(&total(a)))
             .then(b.new.fail.cmp(&a.new.fail))
             .then_with(|| a.dist.cmp(&b.dist))
     });
@@ -358,6 +379,29 @@ pub fn bbc(
         new: new_s,
         candidates,
     })
+}
+
+/// Whether the database has `table` (the river's table is absent from bare testers databases).
+fn has_table(conn: &Connection, table: &str) -> Result<bool, QueryError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?;
+    Ok(stmt.exists([table])?)
+}
+
+/// The stored river position of `dist`.
+fn river_spot(conn: &Connection, dist: &str) -> Result<Option<RiverSpot>, QueryError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT immediate, total, bucket FROM river_positions WHERE dist = ?1",
+    )?;
+    let mut rows = stmt.query([dist])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    Ok(Some(RiverSpot {
+        immediate: row.get::<_, i64>(0)?.max(0) as u64,
+        total: row.get::<_, i64>(1)?.max(0) as u64,
+        bucket: row.get::<_, i64>(2)?.clamp(0, 5) as u8,
+    }))
 }
 
 fn resolve_perls(

@@ -198,6 +198,9 @@ package main::RecordingTiny;
 our @ISA = ('HTTP::Tiny');
 # Every exchange, for the test to check the client's sequence of requests.
 our @exchanges;
+# The User-Agent the real client sends ("Metabase::Client::Simple/0.012 HTTP-Tiny/0.080"),
+# not one named after this subclass.
+sub _agent { 'HTTP-Tiny/' . HTTP::Tiny->VERSION }
 sub request {
     my ($self, $method, $url, $args) = @_;
     my $res = $self->SUPER::request($method, $url, $args);

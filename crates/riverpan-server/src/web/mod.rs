@@ -1,0 +1,60 @@
+//! The web pages (issue 8), rendered by `riverpan-web` from what the store, the testers tables
+//! and the river say. Every HTML answer carries the restrictive Content-Security-Policy of
+//! [`riverpan_web::CONTENT_SECURITY_POLICY`] and `X-Content-Type-Options: nosniff`.
+//!
+//! The handlers live in submodules: `public` (home and search, distributions, authors, Blead
+//! Breaks CPAN, the river), `account` (signing in, the signed-in author's pages) and `dashboard`
+//! (the status page).
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::ServerState;
+
+/// The web routes, with the security headers applied.
+pub(crate) fn routes() -> Router<ServerState> {
+    Router::new()
+        .route(riverpan_web::STYLESHEET_PATH, get(stylesheet))
+        .layer(middleware::from_fn(security_headers))
+}
+
+/// `text/html` answers get the CSP; every answer of these routes gets `nosniff` and a strict
+/// referrer policy.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(riverpan_web::CONTENT_SECURITY_POLICY),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        riverpan_web::STYLESHEET,
+    )
+}
