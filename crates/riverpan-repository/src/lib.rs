@@ -146,6 +146,8 @@ pub struct Repository {
     mail: Option<MailConfig>,
     /// Fixed clock for reproducible tests and rebuilds (`RIVERPAN_NOW`, seconds).
     clock: Option<i64>,
+    /// The river as last computed, with what was indexed since (see `river.rs`).
+    river: river::RiverCache,
 }
 
 impl Repository {
@@ -166,6 +168,7 @@ impl Repository {
             cpan,
             mail: None,
             clock,
+            river: river::RiverCache::default(),
         };
         // After a crash between a commit and the publishing, the files lag: catch up.
         let published = repository
@@ -443,6 +446,7 @@ impl Repository {
         failpoint("before_commit");
         tx.commit()?;
         failpoint("after_commit");
+        self.river.indexed(upload_id, &path, &report);
         Ok(UploadOutcome {
             upload_id,
             path,
@@ -525,6 +529,7 @@ impl Repository {
             let tx = self.store.index_transaction()?;
             let report = index_in(&tx, record.id, &upload, &inspection, policy, now)?;
             tx.commit()?;
+            self.river.indexed(record.id, &record.path, &report);
             if let Some((dir, _)) = record.path.rsplit_once('/') {
                 dirs.insert(dir.to_string());
             }

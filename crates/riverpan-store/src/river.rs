@@ -215,6 +215,66 @@ impl IndexReader<'_> {
         Ok(out)
     }
 
+    /// Whether any package of the index belongs to a file of distribution `dist`.
+    pub fn dist_has_packages(&self, dist: &str) -> Result<bool, StoreError> {
+        let mut statement = self.conn().prepare_cached(
+            "SELECT 1 FROM releases r JOIN uploads u ON u.id = r.upload_id
+             JOIN packages p ON p.dist = u.path WHERE r.dist = ?1 LIMIT 1",
+        )?;
+        Ok(statement.exists([dist])?)
+    }
+
+    /// Whether any package of the index points at the file `path`.
+    pub fn path_has_packages(&self, path: &str) -> Result<bool, StoreError> {
+        let mut statement = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM packages WHERE dist = ?1 LIMIT 1")?;
+        Ok(statement.exists([path])?)
+    }
+
+    /// One upload as an [`IndexedRelease`] (with its prerequisites), if it has a release record.
+    pub fn indexed_release_of_upload(
+        &self,
+        upload_id: i64,
+    ) -> Result<Option<IndexedRelease>, StoreError> {
+        use rusqlite::OptionalExtension;
+        let conn = self.conn();
+        let release = conn
+            .query_row(
+                "SELECT u.id, u.path, u.userid, r.dist, r.version FROM uploads u
+                 JOIN releases r ON r.upload_id = u.id WHERE u.id = ?1",
+                [upload_id],
+                |row| {
+                    Ok(IndexedRelease {
+                        upload_id: row.get(0)?,
+                        path: row.get(1)?,
+                        userid: row.get(2)?,
+                        dist: row.get(3)?,
+                        version: row.get(4)?,
+                        prereqs: Vec::new(),
+                    })
+                },
+            )
+            .optional()?;
+        let Some(mut release) = release else {
+            return Ok(None);
+        };
+        let mut prereqs = conn.prepare_cached(
+            "SELECT phase, relationship, module, requirement FROM release_prereqs
+             WHERE upload_id = ?1 ORDER BY phase, relationship, module",
+        )?;
+        let rows = prereqs.query_map([upload_id], |row| {
+            Ok(ReleasePrerequisite {
+                phase: row.get(0)?,
+                relationship: row.get(1)?,
+                module: row.get(2)?,
+                requirement: row.get(3)?,
+            })
+        })?;
+        release.prereqs = rows.collect::<Result<_, _>>()?;
+        Ok(Some(release))
+    }
+
     /// The release record of one upload.
     pub fn release_of_upload(
         &self,

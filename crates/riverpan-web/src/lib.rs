@@ -10,7 +10,9 @@
 //! `/static/riverpan.css` ([`STYLESHEET`]) so that the Content-Security-Policy
 //! ([`CONTENT_SECURITY_POLICY`]) can forbid inline styles and scripts.
 
+pub mod account;
 pub mod layout;
+pub mod status;
 pub mod svg;
 
 pub use maud::{html, Markup, PreEscaped, DOCTYPE};
