@@ -97,7 +97,7 @@ pub(crate) fn run(globals: &GlobalOptions, args: &RiverArgs) -> anyhow::Result<E
     }
 
     if let Some(name) = &args.rdeps {
-        let module = names_module(&river, name);
+        let module = names_module(river, name);
         let dependents: Vec<&str> = if module {
             river.module_dependents(name, args.deep)
         } else if args.deep {
@@ -114,9 +114,7 @@ pub(crate) fn run(globals: &GlobalOptions, args: &RiverArgs) -> anyhow::Result<E
                 .iter()
                 .map(|dist| {
                     let mut row = json!({ "dist": dist });
-                    if let (Some(position), Value::Object(map)) =
-                        (river.position(dist), &mut row)
-                    {
+                    if let (Some(position), Value::Object(map)) = (river.position(dist), &mut row) {
                         if let Value::Object(counts) = position_json(&position) {
                             map.extend(counts);
                         }

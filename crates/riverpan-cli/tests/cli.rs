@@ -645,7 +645,7 @@ fn serve_creates_the_store_serves_and_stops_on_sigterm() -> TestResult {
         .join("riverpan-data/riverpan.sqlite")
         .is_file());
     assert_eq!(server.get("/healthz")?, (200, "ok".to_owned()));
-    let (status, page) = server.get("/")?;
+    let (status, page) = server.get("/status")?;
     assert_eq!(status, 200);
     assert!(page.contains("riverpan-data"), "{page}");
     let (status, json) = server.get("/api/v1/status")?;

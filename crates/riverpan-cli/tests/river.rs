@@ -298,7 +298,12 @@ fn chain_counts_direct_and_transitive_dependents() -> TestResult {
     // develop requirements and recommendations are no river edges.
     repo.upload(
         "ALICE",
-        &dist("Alpha", "1.0", &["Alpha", "Alpha::Util"], &["perl", "Alpha::Util"]),
+        &dist(
+            "Alpha",
+            "1.0",
+            &["Alpha", "Alpha::Util"],
+            &["perl", "Alpha::Util"],
+        ),
     )?;
     repo.upload(
         "ALICE",
@@ -413,7 +418,11 @@ fn dependents_follow_a_module_that_moves_to_another_distribution() -> TestResult
     )?;
     expect_river(
         &repo,
-        &[("New-Home", 0, 0, 0), ("Old-Home", 1, 1, 1), ("User", 0, 0, 0)],
+        &[
+            ("New-Home", 0, 0, 0),
+            ("Old-Home", 1, 1, 1),
+            ("User", 0, 0, 0),
+        ],
         "an upload without permission",
     )?;
 
@@ -425,11 +434,8 @@ fn dependents_follow_a_module_that_moves_to_another_distribution() -> TestResult
         "BOB",
         &dist("New-Home", "2.1", &["New::Home", "Shared::Util"], &[]),
     )?;
-    let packages = std::fs::read_to_string(
-        repo.data
-            .path()
-            .join("cpan/modules/02packages.details.txt"),
-    )?;
+    let packages =
+        std::fs::read_to_string(repo.data.path().join("cpan/modules/02packages.details.txt"))?;
     assert!(
         packages
             .lines()
@@ -438,7 +444,11 @@ fn dependents_follow_a_module_that_moves_to_another_distribution() -> TestResult
     );
     expect_river(
         &repo,
-        &[("New-Home", 1, 1, 1), ("Old-Home", 0, 0, 0), ("User", 0, 0, 0)],
+        &[
+            ("New-Home", 1, 1, 1),
+            ("Old-Home", 0, 0, 0),
+            ("User", 0, 0, 0),
+        ],
         "after the move",
     )?;
     assert_eq!(repo.rdeps("Shared::Util", false)?, ["User"]);
@@ -450,7 +460,10 @@ fn dependents_follow_a_module_that_moves_to_another_distribution() -> TestResult
 #[test]
 fn a_deleted_distribution_leaves_the_river() -> TestResult {
     let repo = Repo::new(&["ALICE"])?;
-    repo.upload("ALICE", &dist("Bottom-Layer", "1.0", &["Bottom::Layer"], &[]))?;
+    repo.upload(
+        "ALICE",
+        &dist("Bottom-Layer", "1.0", &["Bottom::Layer"], &[]),
+    )?;
     let middle = repo.upload(
         "ALICE",
         &dist(
@@ -501,8 +514,11 @@ fn a_prerequisite_no_one_provides_is_unresolved() -> TestResult {
     repo.upload("ALICE", &dist("Known", "1.0", &["Known"], &[]))?;
     repo.upload(
         "ALICE",
-        &dist("Needy", "1.0", &["Needy"], &["Known", "No::Such::Module"])
-            .prereq("test", "requires", "Test::Nowhere"),
+        &dist("Needy", "1.0", &["Needy"], &["Known", "No::Such::Module"]).prereq(
+            "test",
+            "requires",
+            "Test::Nowhere",
+        ),
     )?;
     repo.upload(
         "ALICE",
@@ -519,8 +535,11 @@ fn a_prerequisite_no_one_provides_is_unresolved() -> TestResult {
         stdout_ok(repo.cmd().args(["river", "--unresolved"]))?,
         "No::Such::Module\trequired by Needier, Needy\nTest::Nowhere\trequired by Needy\n"
     );
-    let unresolved: Value =
-        serde_json::from_str(&stdout_ok(repo.cmd().args(["river", "--unresolved", "--json"]))?)?;
+    let unresolved: Value = serde_json::from_str(&stdout_ok(repo.cmd().args([
+        "river",
+        "--unresolved",
+        "--json",
+    ]))?)?;
     assert_eq!(
         unresolved,
         json!({"No::Such::Module": ["Needier", "Needy"], "Test::Nowhere": ["Needy"]})
@@ -570,10 +589,10 @@ fn developer_releases_do_not_change_the_river() -> TestResult {
 #[test]
 fn the_report_of_an_upload_in_the_middle_of_the_river_says_so() -> TestResult {
     let repo = Repo::new(&["HUBBER", "SPOKES"])?;
-    // Hub-Core: 40 direct dependents, 15 more through Spoke-01 (55 in all: in the middle).
+    // Hub-Core: 40 direct dependents, 15 more through Spoke-N01 (55 in all: in the middle).
     let mut dists = vec![("HUBBER", dist("Hub-Core", "1.0", &["Hub::Core"], &[]))];
     for n in 1..=40 {
-        let name = format!("Spoke-{n:02}");
+        let name = format!("Spoke-N{n:02}");
         let package = format!("Spoke::N{n:02}");
         dists.push((
             "SPOKES",
@@ -581,7 +600,7 @@ fn the_report_of_an_upload_in_the_middle_of_the_river_says_so() -> TestResult {
         ));
     }
     for n in 1..=15 {
-        let name = format!("Rim-{n:02}");
+        let name = format!("Rim-N{n:02}");
         let package = format!("Rim::N{n:02}");
         dists.push((
             "SPOKES",
@@ -592,7 +611,7 @@ fn the_report_of_an_upload_in_the_middle_of_the_river_says_so() -> TestResult {
     let river = repo.river()?;
     assert_eq!(river.len(), 56);
     assert_eq!(river.get("Hub-Core"), Some(&(40, 55, 2)));
-    assert_eq!(river.get("Spoke-01"), Some(&(15, 15, 2)));
+    assert_eq!(river.get("Spoke-N01"), Some(&(15, 15, 2)));
     let band = stdout_ok(repo.cmd().args(["river", "--json", "Hub-Core"]))?;
     let band: Value = serde_json::from_str(&band)?;
     assert_eq!(band["band"], "in the middle");
@@ -617,25 +636,49 @@ fn the_report_of_an_upload_in_the_middle_of_the_river_says_so() -> TestResult {
     // Fewer than 1000 dependents: not yet the advice to test them.
     assert!(!report.contains("downriver dependents against"), "{report}");
 
-    let json: Value = serde_json::from_str(&stdout_ok(
-        repo.cmd().args(["report", "--json", &upload]),
-    )?)?;
-    let note = json
-        .as_object()
-        .and_then(|report| report.values().find_map(|v| v.get("band").map(|_| v)))
-        .or_else(|| json.get("river"))
-        .ok_or_else(|| format!("no river note in the JSON report: {json}"))?;
+    let json: Value =
+        serde_json::from_str(&stdout_ok(repo.cmd().args(["report", "--json", &upload]))?)?;
+    let note = &json["river"];
     assert_eq!(note["band"], "in the middle", "{json}");
     assert_eq!(note["immediate"], 40, "{json}");
     assert_eq!(note["total"], 55, "{json}");
+    assert_eq!(note["dist"], "Hub-Core", "{json}");
+    assert!(
+        note["advice"][0]
+            .as_str()
+            .is_some_and(|advice| advice.contains("trial")),
+        "{json}"
+    );
+
+    // A trial of it: the advice for a trial release.
+    let trial = repo.upload(
+        "HUBBER",
+        &dist("Hub-Core", "1.2", &["Hub::Core"], &[]).trial(),
+    )?;
+    let report = one_line(&repo.report(&trial)?);
+    assert!(
+        report.contains("Hub-Core is in the middle in the CPAN river: 40 distributions depend on it directly and 55 in all."),
+        "{report}"
+    );
+    assert!(
+        report.contains("Watch the CPAN Testers matrix for this trial release"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("Release a non-indexed developer"),
+        "{report}"
+    );
 
     // A distribution way downriver gets no river note.
     let spoke = repo.upload(
         "SPOKES",
-        &dist("Spoke-01", "1.1", &["Spoke::N01"], &["Hub::Core"]),
+        &dist("Spoke-N01", "1.1", &["Spoke::N01"], &["Hub::Core"]),
     )?;
     let report = one_line(&repo.report(&spoke)?);
     assert!(!report.contains("CPAN river"), "{report}");
+    let json: Value =
+        serde_json::from_str(&stdout_ok(repo.cmd().args(["report", "--json", &spoke]))?)?;
+    assert!(json.get("river").is_none_or(Value::is_null), "{json}");
     // The new prerequisite of Hub-Core is nobody's module.
     assert_eq!(
         stdout_ok(repo.cmd().args(["river", "--unresolved"]))?,
@@ -694,9 +737,7 @@ fn sample_corpus(corpus: &Path, into: &Path) -> AnyResult<usize> {
         if files.len() <= n {
             files.into_iter().collect()
         } else {
-            (0..n)
-                .map(|i| files[i * files.len() / n].clone())
-                .collect()
+            (0..n).map(|i| files[i * files.len() / n].clone()).collect()
         }
     };
     std::fs::create_dir_all(into)?;
@@ -854,9 +895,7 @@ fn the_corpus_river_equals_the_metacpan_river_reference() -> TestResult {
     // and one nobody depends on.
     let mut ranked: Vec<(&String, &Numbers)> = reference.river.iter().collect();
     ranked.sort_by(|(a_name, a), (b_name, b)| {
-        b.1.cmp(&a.1)
-            .then(b.0.cmp(&a.0))
-            .then(a_name.cmp(b_name))
+        b.1.cmp(&a.1).then(b.0.cmp(&a.0)).then(a_name.cmp(b_name))
     });
     let mut probes: Vec<&String> = ranked.iter().take(3).map(|(name, _)| *name).collect();
     probes.extend(
@@ -914,9 +953,12 @@ fn the_corpus_river_equals_the_metacpan_river_reference() -> TestResult {
     assert_eq!(top, expected_top, "river --top 10");
 
     // Modules required and provided by no one.
-    let unresolved: BTreeMap<String, Vec<String>> = serde_json::from_str(&stdout_ok(
-        riverpan(&data).args(["river", "--unresolved", "--json"]),
-    )?)?;
+    let unresolved: BTreeMap<String, Vec<String>> =
+        serde_json::from_str(&stdout_ok(riverpan(&data).args([
+            "river",
+            "--unresolved",
+            "--json",
+        ]))?)?;
     let missing: Vec<&String> = reference
         .unresolved
         .keys()
@@ -930,7 +972,10 @@ fn the_corpus_river_equals_the_metacpan_river_reference() -> TestResult {
         missing.is_empty() && extra.is_empty(),
         "river --unresolved: missing {missing:?}, extra {extra:?}"
     );
-    assert_eq!(unresolved, reference.unresolved, "river --unresolved --json");
+    assert_eq!(
+        unresolved, reference.unresolved,
+        "river --unresolved --json"
+    );
     eprintln!(
         "river differential: {} unresolved modules agree",
         unresolved.len()

@@ -402,7 +402,9 @@ impl IndexReport {
             ));
             out.push('\n');
             if !river.advice.is_empty() {
-                out.push_str("The Berlin consensus (QA Hackathon 2015) asks of distributions there:\n\n");
+                out.push_str(
+                    "The Berlin consensus (QA Hackathon 2015) asks of distributions there:\n\n",
+                );
                 for line in &river.advice {
                     out.push_str(&wrap(&format!("- {line}"), 5, 7));
                 }

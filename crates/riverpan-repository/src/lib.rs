@@ -28,9 +28,9 @@ mod deletion;
 mod mail;
 mod publish;
 mod river;
-pub use river::{river_from_store, river_requires, RiverRefresh, RIVER_PHASES, RIVER_RELATIONSHIP};
 pub use deletion::DeletedUpload;
 pub use mail::{MailConfig, MailError};
+pub use river::{river_from_store, river_requires, RiverRefresh, RIVER_PHASES, RIVER_RELATIONSHIP};
 
 /// The index generation the published files reflect.
 const PUBLISHED_GENERATION: &str = "published.generation";

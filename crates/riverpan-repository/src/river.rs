@@ -173,6 +173,14 @@ impl Repository {
         Ok((river, refresh))
     }
 
+    /// The river as last refreshed, with the index generation it describes.
+    pub fn current_river(&self) -> Option<(u64, &River)> {
+        self.river
+            .current
+            .as_ref()
+            .map(|(generation, river)| (*generation, river))
+    }
+
     /// What the last river refresh of this repository did (for status pages and tests).
     pub fn last_river_refresh(&self) -> Option<&RiverRefresh> {
         self.river.last.as_ref()
@@ -235,7 +243,6 @@ impl Repository {
         tx.commit()?;
         Ok(inspected.len())
     }
-
 }
 
 /// The distribution name of a file, as `save_release` records it.

@@ -36,7 +36,10 @@ fn dist(dir: &Path, name: &str, version: &str, modules: &[&str], requires: &[Str
     add("META.json", &meta.to_string());
     for package in modules {
         let file = format!("lib/{}.pm", package.replace("::", "/"));
-        add(&file, &format!("package {package};\nour $VERSION = '{version}';\n1;\n"));
+        add(
+            &file,
+            &format!("package {package};\nour $VERSION = '{version}';\n1;\n"),
+        );
     }
     let tar = builder.into_inner().unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

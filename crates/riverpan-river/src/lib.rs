@@ -175,9 +175,13 @@ pub struct RiverUpdate {
     pub relinked: usize,
     /// Totals recomputed by a search.
     pub recomputed: usize,
-    /// Totals corrected by one without a search (a distribution nobody depends on gained or lost
-    /// a transitive dependency).
+    /// Totals corrected without a search: by one when a distribution nobody depends on gained
+    /// or lost a transitive dependency, otherwise by counting how many of its downstream
+    /// distributions the affected total did not already reach (see [`UpdateLimits::max_walked`]).
     pub adjusted: usize,
+    /// Dependency edges examined by those counts (upstream of the relinked dists' dependents),
+    /// a measure of their cost.
+    pub walked: usize,
     /// Whether the update gave up on locality and recomputed every total, as [`River::build`]
     /// does (when too many distributions were relinked or too many totals were affected for
     /// per-distribution searches to be cheaper).
@@ -243,6 +247,28 @@ impl Adjacency for DependenciesOf<'_> {
     }
 }
 
+/// The dependencies graph with one dist's own dependencies hidden, for the upward walks of
+/// [`River::count_unreached`]: a walk may arrive at the avoided dist but never goes on through
+/// it, and never uses the edges a relink of it changed.
+struct Avoiding<'a> {
+    dists: &'a [Dist],
+    avoided: DistId,
+}
+
+impl Adjacency for Avoiding<'_> {
+    fn node_count(&self) -> usize {
+        self.dists.len()
+    }
+
+    fn neighbours(&self, node: u32) -> &[u32] {
+        if node == self.avoided {
+            &[]
+        } else {
+            &self.dists[node as usize].dependencies
+        }
+    }
+}
+
 /// When an incremental update stops being local and recomputes every total as
 /// [`River::build`] does.  The defaults suit CPAN-size rivers; tests lower them to exercise both
 /// paths on small graphs.
@@ -252,9 +278,19 @@ pub struct UpdateLimits {
     /// another distribution relinks every dist requiring it; past a few thousand, recomputing
     /// everything is cheaper).
     pub max_relinked: usize,
-    /// Most totals one update may recompute by individual searches; `None` means an eighth of
-    /// the river, but at least 8.
+    /// Most totals one update may recompute by searches; `None` means an eighth of the river,
+    /// but at least 8.
     pub max_searched: Option<usize>,
+    /// Most dependency edges one update may examine to correct totals by counting instead of
+    /// searching (exploring upstream of the relinked dist's downstream set); `None` weighs each
+    /// count against the searches it would save and caps the update at about two passes over
+    /// the graph.
+    /// `Some(0)` turns counting off except for a distribution nobody depends on, which needs no
+    /// walk.
+    pub max_walked: Option<usize>,
+    /// From this many dirty totals on, the searches share bit-parallel passes over the graph
+    /// (`search::count_reachable_batched`) instead of running one by one.
+    pub batch_from: usize,
 }
 
 impl Default for UpdateLimits {
@@ -262,6 +298,9 @@ impl Default for UpdateLimits {
         UpdateLimits {
             max_relinked: 2048,
             max_searched: None,
+            max_walked: None,
+            // Two toolchain searches cost about as much as one batched pass.
+            batch_from: 3,
         }
     }
 }
@@ -282,7 +321,14 @@ pub struct River {
     unresolved: BTreeMap<String, BTreeSet<String>>,
     /// Scratch for updates: per-dist bit flags, all zero between updates.
     flags: Vec<u8>,
+    /// Scratch for updates: per-dist slot (index + 1) among the totals being counted, all zero
+    /// between updates.
+    slots: Vec<u32>,
+    /// Number of dependency edges, for cost estimates.
+    edges: usize,
     visited: Visited,
+    /// Scratch for the counting of [`River::count_unreached`].
+    tarjan: search::Tarjan,
     limits: UpdateLimits,
 }
 
@@ -297,6 +343,10 @@ struct Pending {
     old_totals: Vec<u32>,
     stats: RiverUpdate,
 }
+
+/// A total that one relink changes: the dist, and +1 if it now reaches the relinked dist, -1 if
+/// it no longer does.
+type Reach = (DistId, i64);
 
 const IN_OLD_CLOSURE: u8 = 1;
 const IN_NEW_CLOSURE: u8 = 2;
@@ -348,7 +398,9 @@ impl River {
             river.refresh_unresolved(module);
         }
         river.recompute_all_totals();
+        river.edges = river.dists.iter().map(|d| d.dependencies.len()).sum();
         river.flags = vec![0; river.dists.len()];
+        river.slots = vec![0; river.dists.len()];
         river.visited = Visited::with_capacity(river.dists.len());
         river
     }
@@ -618,6 +670,7 @@ impl River {
     fn relink(&mut self, dists: &BTreeSet<DistId>, pending: &mut Pending) {
         if self.flags.len() < self.dists.len() {
             self.flags.resize(self.dists.len(), 0);
+            self.slots.resize(self.dists.len(), 0);
         }
         if dists.len() > self.limits.max_relinked {
             self.start_full(pending);
@@ -641,34 +694,119 @@ impl River {
     /// (along "is required by") through the changed edges, so its total is unchanged.  For X in
     /// both, its dependents are `F(X) ∪ {dist} ∪ F(dist)` in either graph, `F` being what is
     /// reachable without entering `dist`, which the change does not touch: unchanged too.  So
-    /// only `up(old) Δ up(new)` and `dist` itself need a new total; and when nothing depends on
-    /// `dist` (`F(dist)` empty), each of those gains or loses exactly `dist`.
+    /// only `up(old) Δ up(new)` can change.  For `dist` itself, `F(dist)` is its dependents apart
+    /// from itself, so its total moves by one exactly when it joins or leaves a cycle (it is then
+    /// in the difference).  Any other X of the difference reaches `F(X)` in the graph where it
+    /// does not reach `dist`, and `F(X) ∪ S` in the other, with `S = {dist} ∪ F(dist)`: its
+    /// total moves by `|S \ F(X)|`, which [`River::count_unreached`] counts without searching
+    /// from X (or it is left to a search at the end when counting would cost more).
     fn relink_one(&mut self, dist: DistId, new: Vec<DistId>, pending: &mut Pending) {
         let mut touched = Vec::new();
         self.mark_closure(dist, IN_OLD_CLOSURE, &mut touched);
         self.replace_dependencies(dist, new, pending);
         self.mark_closure(dist, IN_NEW_CLOSURE, &mut touched);
-        let leaf = self.dists[dist as usize].dependents.is_empty();
+        let mut open: Vec<Reach> = Vec::new();
         for &x in &touched {
             let flags = std::mem::take(&mut self.flags[x as usize]);
-            let delta: i64 = match flags {
+            let sign = match flags {
                 IN_NEW_CLOSURE => 1,
                 IN_OLD_CLOSURE => -1,
                 _ => continue,
             };
             self.record(x, pending);
-            if leaf && !pending.dirty.contains(&x) {
-                let total = &mut self.dists[x as usize].total;
-                *total = (*total as i64 + delta) as u32;
-                pending.stats.adjusted += 1;
-            } else {
-                pending.dirty.insert(x);
+            // A total already left to a search stays so: it is not known exactly any more.
+            if !pending.dirty.contains(&x) {
+                open.push((x, sign));
             }
         }
-        if !leaf {
-            self.record(dist, pending);
-            pending.dirty.insert(dist);
+        if open.is_empty() {
+            return;
         }
+        match self.count_unreached(dist, &open, pending) {
+            Some(deltas) => {
+                for (&(x, sign), delta) in open.iter().zip(deltas) {
+                    let total = &mut self.dists[x as usize].total;
+                    *total = (*total as i64 + sign * delta as i64) as u32;
+                    pending.stats.adjusted += 1;
+                }
+            }
+            None => pending.dirty.extend(open.iter().map(|&(x, _)| x)),
+        }
+    }
+
+    /// `|S \ F(X)|` for each X of `open` (see [`River::relink_one`]), or `None` when counting
+    /// would cost more than searching.  X reaches `s ∈ S` without entering `dist` exactly when
+    /// a walk up the dependency edges from `s` that never goes on through `dist` finds X; such
+    /// walks never use the edges the relink changed (they all leave `dist`), so they hold in
+    /// both graphs and see alternative paths and cycles as they are.  All the walks are done at
+    /// once by [`search::count_reaching`], which explores the dists upstream of S once and
+    /// carries the members of `open` as bits.  `dist` is in S and in no `F(X)`, and
+    /// `F(dist) = S \ {dist}`, hence the plain 1 for `dist` itself.
+    fn count_unreached(
+        &mut self,
+        dist: DistId,
+        open: &[Reach],
+        pending: &mut Pending,
+    ) -> Option<Vec<u32>> {
+        let leaf = self.dists[dist as usize].dependents.is_empty();
+        if leaf {
+            // S = {dist}: every total in the difference moves by one, no walk needed.
+            return Some(vec![1; open.len()]);
+        }
+        let budget = self.walk_budget(open, pending);
+        // Each element of S costs at least the edges entering it; a cheap early refusal for a
+        // dist with many known dependents (its total is exact unless already dirty).
+        if !pending.dirty.contains(&dist) && self.dists[dist as usize].total as usize > budget {
+            return None;
+        }
+        let downstream: Vec<DistId> = self
+            .visited
+            .reachable_including(&DependentsOf(&self.dists), [dist])
+            .iter()
+            .copied()
+            .filter(|&s| s != dist)
+            .collect();
+        let sources: Vec<DistId> = open.iter().map(|&(x, _)| x).collect();
+        let graph = Avoiding {
+            dists: &self.dists,
+            avoided: dist,
+        };
+        let counted =
+            search::count_reaching(&graph, &downstream, &sources, budget, &mut self.tarjan);
+        pending.stats.walked += match &counted {
+            Some((_, examined)) => *examined,
+            None => budget,
+        };
+        let (reached, _) = counted?;
+        // |S| counts `dist` itself, which no X reaches without entering it.
+        let size = downstream.len() as u32 + 1;
+        Some(
+            open.iter()
+                .zip(reached)
+                .map(|(&(x, _), reached)| if x == dist { 1 } else { size - reached })
+                .collect(),
+        )
+    }
+
+    /// How many dependency edges counting may examine for this relink: what is left of the
+    /// update's allowance, and by default no more than the searches it saves would cost.
+    fn walk_budget(&self, open: &[Reach], pending: &Pending) -> usize {
+        if let Some(max) = self.limits.max_walked {
+            return max.saturating_sub(pending.stats.walked);
+        }
+        let nodes = self.dists.len().max(1);
+        let degree = self.edges.div_ceil(nodes).max(1);
+        // Searching X visits about total(X) dists and their edges; dirty totals share a batched
+        // pass, which visits each reachable dist about three times (gathering, components,
+        // bitsets), so the saving is at most that.  Counting reads each edge it examines twice.
+        let searched: usize = open
+            .iter()
+            .map(|&(x, _)| self.dists[x as usize].total as usize + 1)
+            .sum();
+        let saved = searched.min(3 * nodes) * degree;
+        // Past two passes over the graph in one update, a full recompute is near anyway.
+        let allowance = (2 * self.edges + 4096).saturating_sub(pending.stats.walked);
+        saved.min(allowance)
     }
 
     /// Flags every dist `dist` depends on transitively with `flag`, appending newly flagged ones
@@ -688,6 +826,7 @@ impl River {
 
     fn replace_dependencies(&mut self, dist: DistId, new: Vec<DistId>, pending: &mut Pending) {
         let old = std::mem::take(&mut self.dists[dist as usize].dependencies);
+        self.edges = self.edges + new.len() - old.len();
         for &target in &old {
             if new.binary_search(&target).is_err() {
                 self.record(target, pending);
@@ -803,7 +942,16 @@ impl River {
 
     fn recompute_totals(&mut self, dirty: &HashSet<DistId>) {
         let roots: Vec<DistId> = dirty.iter().copied().collect();
-        if roots.len() < PARALLEL_FROM {
+        if roots.len() >= self.limits.batch_from {
+            let totals = search::count_reachable_batched(
+                &DependentsOf(&self.dists),
+                &DependenciesOf(&self.dists),
+                &roots,
+            );
+            for (&id, total) in roots.iter().zip(totals) {
+                self.dists[id as usize].total = total;
+            }
+        } else if roots.len() < PARALLEL_FROM {
             for &id in &roots {
                 let total = self
                     .visited

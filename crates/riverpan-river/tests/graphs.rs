@@ -264,3 +264,43 @@ fn positions_include_zeros_sorted_by_name() {
     assert_eq!(names, ["A", "C", "b"]);
     assert_eq!(river.positions().count(), 3);
 }
+
+#[test]
+fn counting_keeps_dependents_reached_another_way() {
+    // C is mid-river: E and F depend on it, and E also requires B directly.
+    let (mut river, mut input) = river(&[
+        ("A", &[]),
+        ("B", &["A::M"]),
+        ("C", &["B::M"]),
+        ("E", &["C::M", "B::M"]),
+        ("F", &["C::N"]),
+    ]);
+    river.set_update_limits(riverpan_river::UpdateLimits {
+        max_walked: Some(usize::MAX),
+        batch_from: usize::MAX,
+        ..Default::default()
+    });
+    assert_eq!(river.position("B"), pos(2, 3));
+    assert_eq!(river.position("A"), pos(1, 4));
+    // C now requires A instead of B: B keeps E (its own edge) but loses C and F; A still
+    // reaches all four, now partly through C directly.
+    let update = river.set_release(ReleaseRequires::new("C", ["A::M"]));
+    input.releases.insert("C".into(), vec!["A::M".into()]);
+    assert_eq!(river.position("B"), pos(1, 1));
+    assert_eq!(river.position("A"), pos(2, 4));
+    assert_eq!(update.changed, ["A", "B"]);
+    assert_eq!(update.recomputed, 0, "counted, not searched");
+    assert!(update.adjusted >= 1);
+    assert_matches_naive(&river, &input);
+    // A now requires F: the cycle A → F → C → A puts A, C and F among their own dependents.
+    let update = river.set_release(ReleaseRequires::new("A", ["F::M"]));
+    input.releases.insert("A".into(), vec!["F::M".into()]);
+    assert_eq!(river.position("A"), pos(2, 5));
+    assert_eq!(river.position("F"), pos(1, 5));
+    assert_eq!(update.recomputed, 0, "counted, not searched");
+    assert_matches_naive(&river, &input);
+    // And back out of the cycle.
+    river.set_release(ReleaseRequires::new("A", Vec::<String>::new()));
+    input.releases.insert("A".into(), vec![]);
+    assert_matches_naive(&river, &input);
+}

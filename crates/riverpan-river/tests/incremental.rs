@@ -64,11 +64,25 @@ fn initial() -> impl Strategy<Value = Input> {
         })
 }
 
+/// Limits that steer updates through every path: counting (`max_walked` unlimited, small or
+/// off), one search per total or batched searches (`batch_from` 1 or never), full recomputes.
 fn limits() -> impl Strategy<Value = UpdateLimits> {
+    let walked = prop_oneof![
+        Just(None),
+        Just(Some(0)),
+        Just(Some(usize::MAX)),
+        (1..40usize).prop_map(Some)
+    ];
+    let batch = prop_oneof![Just(1), Just(3), Just(usize::MAX)];
     prop_oneof![
-        3 => Just(UpdateLimits::default()),
+        2 => Just(UpdateLimits::default()),
+        2 => (walked, batch).prop_map(|(max_walked, batch_from)| UpdateLimits {
+            max_walked,
+            batch_from,
+            ..UpdateLimits::default()
+        }),
         1 => (0..3usize, prop::option::of(0..3usize)).prop_map(|(max_relinked, max_searched)| {
-            UpdateLimits { max_relinked, max_searched }
+            UpdateLimits { max_relinked, max_searched, ..UpdateLimits::default() }
         }),
     ]
 }
@@ -150,10 +164,26 @@ fn synthetic_graph_updates_equal_a_fresh_build() {
     for (seed, limits) in [
         (1, UpdateLimits::default()),
         (
+            3,
+            UpdateLimits {
+                max_walked: Some(usize::MAX),
+                ..UpdateLimits::default()
+            },
+        ),
+        (
+            4,
+            UpdateLimits {
+                max_walked: Some(0),
+                batch_from: 1,
+                ..UpdateLimits::default()
+            },
+        ),
+        (
             2,
             UpdateLimits {
                 max_relinked: 5,
                 max_searched: Some(40),
+                ..UpdateLimits::default()
             },
         ),
     ] {
@@ -198,7 +228,7 @@ fn synthetic_graph_updates_equal_a_fresh_build() {
             assert_eq!(positions(&river), positions(&input.build()), "step {step}");
         }
         assert_matches_naive(&river, &input);
-        if limits != UpdateLimits::default() {
+        if limits.max_relinked != UpdateLimits::default().max_relinked {
             assert!(
                 saw_full,
                 "the lowered limits should force some full recomputes"
@@ -230,4 +260,88 @@ fn synthetic_generator_is_deterministic_and_cpan_shaped() {
         .count();
     assert!(cyclic >= 2, "{cyclic} dists in cycles");
     assert!(!river.unresolved().is_empty());
+}
+
+/// Deep graphs for the counting path: dist `i` provides `M{i}` and requires some of the
+/// modules of older dists (diamonds and alternative paths), sometimes one of a younger dist
+/// (a cycle).
+fn layered() -> impl Strategy<Value = Input> {
+    prop::collection::vec(
+        (
+            prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+            prop::option::weighted(0.15, 0..DISTS),
+        ),
+        DISTS,
+    )
+    .prop_map(|dists| {
+        let mut input = Input::default();
+        for (i, (older, back)) in dists.into_iter().enumerate() {
+            let mut modules: Vec<String> = Vec::new();
+            if i > 0 {
+                modules.extend(older.iter().map(|k| module(k.index(i))));
+            }
+            modules.extend(back.map(module));
+            input.releases.insert(dist(i), modules);
+            input.providers.insert(module(i), dist(i));
+        }
+        input
+    })
+}
+
+/// A new release that adds and drops dependencies, as most uploads do.
+fn reupload() -> impl Strategy<Value = Op> {
+    (0..DISTS, prop::collection::vec(0..DISTS, 0..4)).prop_map(|(d, ms)| Op::SetRelease(d, ms))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// With counting unlimited and batching off, every total an update changes is corrected by
+    /// counting the downstream dists it gained or lost, never by a search, and the result is
+    /// still exactly a fresh build's.
+    #[test]
+    fn counting_corrects_every_total_exactly(
+        start in layered(),
+        ops in prop::collection::vec(prop_oneof![3 => reupload(), 1 => op()], 1..10),
+    ) {
+        let mut input = start;
+        let mut river = input.build();
+        river.set_update_limits(UpdateLimits {
+            max_walked: Some(usize::MAX),
+            batch_from: usize::MAX,
+            ..UpdateLimits::default()
+        });
+        for op in &ops {
+            let before = positions(&river);
+            let update = apply(&mut river, &mut input, op);
+            let after = positions(&river);
+            prop_assert_eq!(&after, &positions(&input.build()), "after {:?}", op);
+            prop_assert_eq!(&update.changed, &moved(&before, &after), "changed after {:?}", op);
+            prop_assert_eq!(update.recomputed, 0, "searched after {:?}", op);
+            prop_assert!(!update.full_recompute);
+        }
+        assert_matches_naive(&river, &input);
+    }
+
+    /// The same updates with counting off and every dirty total left to the batched searches.
+    #[test]
+    fn batched_searches_are_exact(
+        start in layered(),
+        ops in prop::collection::vec(prop_oneof![3 => reupload(), 1 => op()], 1..10),
+    ) {
+        let mut input = start;
+        let mut river = input.build();
+        river.set_update_limits(UpdateLimits {
+            max_walked: Some(0),
+            batch_from: 1,
+            ..UpdateLimits::default()
+        });
+        for op in &ops {
+            let before = positions(&river);
+            let update = apply(&mut river, &mut input, op);
+            let after = positions(&river);
+            prop_assert_eq!(&after, &positions(&input.build()), "after {:?}", op);
+            prop_assert_eq!(&update.changed, &moved(&before, &after), "changed after {:?}", op);
+        }
+    }
 }

@@ -82,7 +82,7 @@ async fn schedule_deletion(state: ServerState, request: Request) -> Result<Respo
     Ok((StatusCode::ACCEPTED, Json(deletion_json(&deletion))).into_response())
 }
 
-fn schedule_blocking(
+pub(crate) fn schedule_blocking(
     side: &WriteSide,
     principal: &Principal,
     path: &str,
@@ -140,6 +140,45 @@ async fn show(State(state): State<ServerState>, Path(id): Path<i64>) -> Response
     }
 }
 
+/// Cancels deletion `id` for `principal` (the owner, or an administrator).
+pub(crate) fn cancel_blocking(
+    side: &WriteSide,
+    principal: &Principal,
+    id: i64,
+) -> Result<DeletionRecord, Answer> {
+    let repository = side.repository();
+    let store = repository.store();
+    let deletion = store
+        .deletion(id)
+        .map_err(|error| Answer::internal(error, FLAVOR))?
+        .ok_or_else(|| Answer::new(StatusCode::NOT_FOUND, format!("no deletion {id}"), FLAVOR))?;
+    let owner = store
+        .reader()
+        .upload_by_id(deletion.upload_id)
+        .map_err(|error| Answer::internal(error, FLAVOR))?
+        .map_or_else(String::new, |upload| upload.userid);
+    may_touch(principal, &owner, &deletion.path)?;
+    let cancelled = repository
+        .cancel_deletion(id)
+        .map_err(|error| Answer::from_repository(error, FLAVOR))?;
+    let current = store
+        .deletion(id)
+        .map_err(|error| Answer::internal(error, FLAVOR))?
+        .unwrap_or(deletion);
+    if !cancelled {
+        return Err(Answer::new(
+            StatusCode::CONFLICT,
+            format!(
+                "deletion {id} of {} is {} and can no longer be undone",
+                current.path, current.state
+            ),
+            FLAVOR,
+        ));
+    }
+    tracing::info!(path = %current.path, by = %principal.userid, "deletion cancelled");
+    Ok(current)
+}
+
 async fn undelete(
     State(state): State<ServerState>,
     Path(id): Path<i64>,
@@ -151,43 +190,10 @@ async fn undelete(
         let peer = peer_ip(&request);
         let principal = authenticate(&side, request.headers(), peer, FLAVOR).await?;
         let job_side = Arc::clone(&side);
-        let deletion = tokio::task::spawn_blocking(move || {
-            let repository = job_side.repository();
-            let store = repository.store();
-            let deletion = store
-                .deletion(id)
-                .map_err(|error| Answer::internal(error, FLAVOR))?
-                .ok_or_else(|| {
-                    Answer::new(StatusCode::NOT_FOUND, format!("no deletion {id}"), FLAVOR)
-                })?;
-            let owner = store
-                .reader()
-                .upload_by_id(deletion.upload_id)
-                .map_err(|error| Answer::internal(error, FLAVOR))?
-                .map_or_else(String::new, |upload| upload.userid);
-            may_touch(&principal, &owner, &deletion.path)?;
-            let cancelled = repository
-                .cancel_deletion(id)
-                .map_err(|error| Answer::from_repository(error, FLAVOR))?;
-            let current = store
-                .deletion(id)
-                .map_err(|error| Answer::internal(error, FLAVOR))?
-                .unwrap_or(deletion);
-            if !cancelled {
-                return Err(Answer::new(
-                    StatusCode::CONFLICT,
-                    format!(
-                        "deletion {id} of {} is {} and can no longer be undone",
-                        current.path, current.state
-                    ),
-                    FLAVOR,
-                ));
-            }
-            tracing::info!(path = %current.path, by = %principal.userid, "deletion cancelled");
-            Ok(current)
-        })
-        .await
-        .map_err(|error| Answer::internal(error, FLAVOR))??;
+        let deletion =
+            tokio::task::spawn_blocking(move || cancel_blocking(&job_side, &principal, id))
+                .await
+                .map_err(|error| Answer::internal(error, FLAVOR))??;
         side.notify();
         Ok::<_, Answer>(deletion)
     }

@@ -23,6 +23,7 @@
 mod api;
 mod auth;
 mod deletion;
+mod jobs;
 mod metadb;
 mod metrics;
 mod mirror;
@@ -43,7 +44,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use riverpan_store::Store;
@@ -76,7 +77,13 @@ struct SharedState {
     /// Uploads, deletions and the indexing worker, once [`ServerState::enable_writes`] ran.
     writes: std::sync::OnceLock<Arc<queue::WriteSide>>,
     /// The river of the current index generation, built on demand.
-    river: river::RiverCache,
+    river: Arc<river::RiverCache>,
+    /// The public web pages' read connections and caches (search index, Blead Breaks CPAN).
+    public_web: web::public::PublicState,
+    /// When each periodic job last ran (`/status`, `/metrics`).
+    jobs: Arc<jobs::JobRuns>,
+    /// The web's own state: the status history and one-time messages of signed-in authors.
+    web: web::WebState,
 }
 
 impl ServerState {
@@ -94,7 +101,10 @@ impl ServerState {
                 snapshot: metadb::SnapshotCache::start(read_dir.clone()),
                 readers: api::StorePool::new(read_dir),
                 writes: std::sync::OnceLock::new(),
-                river: river::RiverCache::default(),
+                river: Arc::default(),
+                public_web: web::public::PublicState::default(),
+                jobs: Arc::default(),
+                web: web::WebState::default(),
             }),
         }
     }
@@ -148,7 +158,6 @@ impl IntoResponse for HandlerError {
 /// The application: every route, the 404 fallback and the request-counting middleware.
 pub fn router(state: ServerState) -> Router {
     Router::new()
-        .route("/", get(status_page))
         .route("/api/v1/status", get(status_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
@@ -159,7 +168,7 @@ pub fn router(state: ServerState) -> Router {
         .merge(openapi::routes())
         .merge(upload::routes())
         .merge(river::routes())
-        .merge(web::routes())
+        .merge(web::routes(&state))
         // CPAN Testers: ingestion and the read side, with CORS as api.cpantesters.org has it.
         .merge(testers_read::with_cors(
             testers::routes().merge(testers_read::routes()),
@@ -181,13 +190,17 @@ pub async fn serve(
     state: ServerState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The status page's history: sampled while the server runs.
+    let sampler = tokio::spawn(web::dashboard::sample_forever(state.clone()));
     // With the peer address: the failed-login limit counts per client address.
-    axum::serve(
+    let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    sampler.abort();
+    served
 }
 
 /// A future that completes when the process receives SIGINT (Ctrl-C) or SIGTERM (`docker stop`,
@@ -236,10 +249,6 @@ async fn current_status(state: &ServerState) -> Result<Status, HandlerError> {
     Ok(status)
 }
 
-async fn status_page(State(state): State<ServerState>) -> Result<Html<String>, HandlerError> {
-    Ok(Html(status::render_html(&current_status(&state).await?)))
-}
-
 async fn status_json(State(state): State<ServerState>) -> Result<Json<Status>, HandlerError> {
     Ok(Json(current_status(&state).await?))
 }
@@ -249,7 +258,7 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn metrics_text(State(state): State<ServerState>) -> impl IntoResponse {
-    let gauges = repository_gauges(&state).await;
+    let gauges = web::dashboard::gauges(&state).await;
     (
         [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
         state
@@ -257,38 +266,6 @@ async fn metrics_text(State(state): State<ServerState>) -> impl IntoResponse {
             .metrics
             .render(&state.inner.version, state.uptime(), &gauges),
     )
-}
-
-/// The repository's gauges for `/metrics`: index age, queue depth, the in-memory index.
-async fn repository_gauges(state: &ServerState) -> metrics::RepositoryGauges {
-    let index = state
-        .data_dir()
-        .join("cpan/modules/02packages.details.txt.gz");
-    let readers = state.inner.readers.clone();
-    let read = tokio::task::spawn_blocking(move || {
-        let index_age_seconds = std::fs::metadata(&index)
-            .and_then(|metadata| metadata.modified())
-            .ok()
-            .and_then(|modified| modified.elapsed().ok())
-            .map(|age| age.as_secs_f64());
-        let queue_depth = readers
-            .with(|store| store.reader().queued_uploads())
-            .map(|queued| queued.len() as u64)
-            .map_err(|error| tracing::warn!(%error, "metrics: cannot read the upload queue"))
-            .ok();
-        (index_age_seconds, queue_depth)
-    })
-    .await;
-    let (index_age_seconds, queue_depth) = read.unwrap_or((None, None));
-    metrics::RepositoryGauges {
-        index_age_seconds,
-        queue_depth,
-        snapshot: state
-            .inner
-            .snapshot
-            .peek()
-            .map(|snapshot| (snapshot.generation, snapshot.packages.len())),
-    }
 }
 
 async fn not_found() -> impl IntoResponse {

@@ -59,6 +59,43 @@ pub(crate) struct RepositoryGauges {
     pub(crate) queue_depth: Option<u64>,
     /// The index generation of the in-memory snapshot, and its package count.
     pub(crate) snapshot: Option<(u64, usize)>,
+    /// Seconds the oldest upload still waiting to be indexed has waited (0 with an empty queue).
+    pub(crate) queue_oldest_age_seconds: Option<f64>,
+    /// CPAN Testers reports stored (the highest report row id: reports are never removed).
+    pub(crate) reports_total: Option<u64>,
+    /// Mean seconds between a report's submission and its storage, over the reports stored
+    /// in the last sampling interval; `None` when none arrived.
+    pub(crate) report_lag_seconds: Option<f64>,
+    /// Each periodic job: its `job` label and what is known of its runs.
+    pub(crate) jobs: Vec<(&'static str, crate::jobs::JobRecord)>,
+}
+
+/// One route's requests since the start, for the status page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RouteSummary {
+    /// The route pattern.
+    pub(crate) route: String,
+    /// Requests answered.
+    pub(crate) requests: u64,
+    /// Of which with a 5xx status.
+    pub(crate) server_errors: u64,
+    /// Of which with a 4xx status.
+    pub(crate) client_errors: u64,
+    /// Sum of the answer times.
+    pub(crate) seconds: f64,
+    /// The smallest bucket bound at or below which 99% of the answers fell (`None`: `+Inf`).
+    pub(crate) p99_seconds: Option<f64>,
+}
+
+/// Totals over every route, for the status history.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct RequestTotals {
+    /// Requests answered.
+    pub(crate) requests: u64,
+    /// Of which 5xx.
+    pub(crate) server_errors: u64,
+    /// Sum of the answer times.
+    pub(crate) seconds: f64,
 }
 
 impl RequestCounters {
@@ -87,6 +124,59 @@ impl RequestCounters {
         latency.buckets[bucket] += 1;
         latency.sum_seconds += seconds;
         latency.count += 1;
+    }
+
+    /// Per-route requests, errors and latency since the start, in route order.
+    pub(crate) fn summaries(&self) -> Vec<RouteSummary> {
+        let counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts
+            .routes
+            .iter()
+            .map(|(route, route_counts)| {
+                let count_where = |wanted: fn(u16) -> bool| {
+                    route_counts
+                        .statuses
+                        .iter()
+                        .filter(|(status, _)| wanted(**status))
+                        .map(|(_, count)| count)
+                        .sum()
+                };
+                let latency = &route_counts.latency;
+                // The 99th answer in a hundred, rounded up.
+                let target = latency.count.saturating_mul(99).div_ceil(100);
+                let mut cumulative = 0;
+                let mut p99_seconds = None;
+                for (bound, in_bucket) in LATENCY_BUCKETS.iter().zip(latency.buckets.iter()) {
+                    cumulative += in_bucket;
+                    if cumulative >= target {
+                        p99_seconds = Some(*bound);
+                        break;
+                    }
+                }
+                RouteSummary {
+                    route: route.clone(),
+                    requests: latency.count,
+                    server_errors: count_where(|status| status >= 500),
+                    client_errors: count_where(|status| (400..500).contains(&status)),
+                    seconds: latency.sum_seconds,
+                    p99_seconds,
+                }
+            })
+            .collect()
+    }
+
+    /// Requests, server errors and answer time over all routes since the start.
+    pub(crate) fn totals(&self) -> RequestTotals {
+        self.summaries()
+            .iter()
+            .fold(RequestTotals::default(), |totals, route| RequestTotals {
+                requests: totals.requests + route.requests,
+                server_errors: totals.server_errors + route.server_errors,
+                seconds: totals.seconds + route.seconds,
+            })
     }
 
     /// Every metric of the server, as the body of a `/metrics` response.
@@ -177,6 +267,71 @@ impl RequestCounters {
                  riverpan_upload_queue_depth {depth}"
             );
         }
+        if let Some(age) = gauges.queue_oldest_age_seconds {
+            let _ = writeln!(
+                out,
+                "# HELP riverpan_upload_queue_oldest_age_seconds Seconds the oldest upload waiting to be indexed has waited (0 when none waits).\n\
+                 # TYPE riverpan_upload_queue_oldest_age_seconds gauge\n\
+                 riverpan_upload_queue_oldest_age_seconds {age:.3}"
+            );
+        }
+        if let Some(total) = gauges.reports_total {
+            let _ = writeln!(
+                out,
+                "# HELP riverpan_testers_reports_total CPAN Testers reports stored.\n\
+                 # TYPE riverpan_testers_reports_total counter\n\
+                 riverpan_testers_reports_total {total}"
+            );
+        }
+        // Declared even without a value (no report in the last interval), so that dashboards
+        // find the series.
+        let _ = writeln!(
+            out,
+            "# HELP riverpan_testers_report_lag_seconds Mean seconds from a report's submission to its storage, over the reports of the last sampling interval.\n\
+             # TYPE riverpan_testers_report_lag_seconds gauge"
+        );
+        if let Some(lag) = gauges.report_lag_seconds {
+            let _ = writeln!(out, "riverpan_testers_report_lag_seconds {lag:.3}");
+        }
+        if !gauges.jobs.is_empty() {
+            let _ = writeln!(
+                out,
+                "# HELP riverpan_job_last_run_timestamp_seconds When each periodic job last finished (seconds since the epoch).\n\
+                 # TYPE riverpan_job_last_run_timestamp_seconds gauge"
+            );
+            for (job, record) in &gauges.jobs {
+                if let Some(last_run) = record.last_run {
+                    let _ = writeln!(
+                        out,
+                        "riverpan_job_last_run_timestamp_seconds{{job=\"{job}\"}} {last_run}"
+                    );
+                }
+            }
+            let _ = writeln!(
+                out,
+                "# HELP riverpan_job_runs_total Runs of each periodic job since the server started.\n\
+                 # TYPE riverpan_job_runs_total counter"
+            );
+            for (job, record) in &gauges.jobs {
+                let _ = writeln!(
+                    out,
+                    "riverpan_job_runs_total{{job=\"{job}\"}} {}",
+                    record.runs
+                );
+            }
+            let _ = writeln!(
+                out,
+                "# HELP riverpan_job_failures_total Failed runs of each periodic job since the server started.\n\
+                 # TYPE riverpan_job_failures_total counter"
+            );
+            for (job, record) in &gauges.jobs {
+                let _ = writeln!(
+                    out,
+                    "riverpan_job_failures_total{{job=\"{job}\"}} {}",
+                    record.failures
+                );
+            }
+        }
         if let Some((generation, packages)) = gauges.snapshot {
             let _ = writeln!(
                 out,
@@ -227,6 +382,18 @@ mod tests {
             index_age_seconds: Some(1.5),
             queue_depth: Some(3),
             snapshot: Some((7, 250_000)),
+            queue_oldest_age_seconds: Some(12.0),
+            reports_total: Some(42),
+            report_lag_seconds: None,
+            jobs: vec![(
+                "index_pass",
+                crate::jobs::JobRecord {
+                    last_run: Some(1_700_000_000),
+                    runs: 4,
+                    failures: 1,
+                    last_error: None,
+                },
+            )],
         };
         let text = counters.render("1.2.3", Duration::from_millis(1500), &gauges);
         let samples: Vec<&str> = text
@@ -254,9 +421,31 @@ mod tests {
             "riverpan_upload_queue_depth 3",
             "riverpan_index_generation 7",
             "riverpan_index_packages 250000",
+            "riverpan_upload_queue_oldest_age_seconds 12.000",
+            "riverpan_testers_reports_total 42",
+            r#"riverpan_job_last_run_timestamp_seconds{job="index_pass"} 1700000000"#,
+            r#"riverpan_job_runs_total{job="index_pass"} 4"#,
+            r#"riverpan_job_failures_total{job="index_pass"} 1"#,
         ] {
             assert!(text.contains(&format!("{line}\n")), "{line} in\n{text}");
         }
         assert!(text.ends_with('\n'));
+        assert!(text.contains("# TYPE riverpan_testers_report_lag_seconds gauge\n"));
+        assert!(!text.contains("\nriverpan_testers_report_lag_seconds "));
+        let summaries = counters.summaries();
+        let root = summaries
+            .iter()
+            .find(|summary| summary.route == "/")
+            .expect("/ summarised");
+        assert_eq!((root.requests, root.server_errors), (2, 0));
+        // Two answers: the 99th percentile is the slower one, above every bucket.
+        assert_eq!(root.p99_seconds, None);
+        let unmatched = summaries
+            .iter()
+            .find(|summary| summary.route == UNMATCHED_PATH_LABEL)
+            .expect("unmatched summarised");
+        assert_eq!(unmatched.client_errors, 1);
+        assert_eq!(unmatched.p99_seconds, Some(0.0005));
+        assert_eq!(counters.totals().requests, 4);
     }
 }

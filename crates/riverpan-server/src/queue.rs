@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use riverpan_repository::{MailConfig, Repository, RepositoryError};
 
 use crate::auth::FailureLimiter;
+use crate::jobs::{Job, JobRuns};
 
 /// Default largest upload: 256 MiB.
 pub const DEFAULT_MAX_UPLOAD_SIZE: u64 = 256 * 1024 * 1024;
@@ -201,6 +202,8 @@ impl Drop for WriteHandle {
 pub(crate) fn start(
     data_dir: &Path,
     options: WriteOptions,
+    jobs: Arc<JobRuns>,
+    river: Arc<crate::river::RiverCache>,
 ) -> Result<(Arc<WriteSide>, WriteHandle), RepositoryError> {
     let repository = Repository::open(data_dir)?;
     let mut worker_repository = Repository::open(data_dir)?;
@@ -211,7 +214,16 @@ pub(crate) fn start(
     let worker_passes = Arc::clone(&passes);
     let thread = std::thread::Builder::new()
         .name("riverpan-indexer".into())
-        .spawn(move || run_worker(worker_repository, receiver, &worker_options, &worker_passes))
+        .spawn(move || {
+            run_worker(
+                worker_repository,
+                receiver,
+                &worker_options,
+                &worker_passes,
+                &jobs,
+                &river,
+            )
+        })
         .map_err(|source| RepositoryError::Io {
             what: "starting the indexing worker".into(),
             source,
@@ -239,7 +251,12 @@ impl crate::ServerState {
     /// returns its handle; [`WriteHandle::shutdown`] it after the server stopped. Calling it a
     /// second time fails.
     pub fn enable_writes(&self, options: WriteOptions) -> Result<WriteHandle, RepositoryError> {
-        let (side, handle) = start(self.data_dir(), options)?;
+        let (side, handle) = start(
+            self.data_dir(),
+            options,
+            Arc::clone(&self.inner.jobs),
+            Arc::clone(&self.inner.river),
+        )?;
         self.inner.writes.set(side).map_err(|_| {
             RepositoryError::BadSetting("uploads are already enabled on this server".into())
         })?;
@@ -257,6 +274,8 @@ fn run_worker(
     receiver: mpsc::Receiver<Signal>,
     options: &WriteOptions,
     passes: &AtomicU64,
+    jobs: &JobRuns,
+    river: &crate::river::RiverCache,
 ) {
     if options.hold_queue {
         tracing::warn!("indexing queue held (test switch): uploads stay queued");
@@ -266,8 +285,10 @@ fn run_worker(
     }
     // Uploads queued before a restart; then the river (it also reads the prerequisites of
     // uploads indexed before riverpan kept them, once).
-    run_pending(&mut repository, passes);
+    run_pending(&mut repository, passes, jobs, river);
     repository.keep_river_current();
+    jobs.finished(Job::RiverRefresh, now_seconds(), None);
+    river.offer_from(&repository);
     loop {
         let wait = next_wait(&repository);
         match receiver.recv_timeout(wait) {
@@ -282,9 +303,9 @@ fn run_worker(
                         Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                     }
                 }
-                run_pending(&mut repository, passes);
+                run_pending(&mut repository, passes, jobs, river);
             }
-            Err(RecvTimeoutError::Timeout) => run_pending(&mut repository, passes),
+            Err(RecvTimeoutError::Timeout) => run_pending(&mut repository, passes, jobs, river),
             Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
         }
     }
@@ -308,26 +329,51 @@ fn next_wait(repository: &Repository) -> Duration {
 
 /// Indexes the queue and executes due deletions; errors are logged (the work stays queued and
 /// is retried on the next pass).
-fn run_pending(repository: &mut Repository, passes: &AtomicU64) {
+///
+/// Each pass is recorded in `jobs`; indexing or deleting something also refreshed the river
+/// (the repository keeps it current after every index change).
+fn run_pending(
+    repository: &mut Repository,
+    passes: &AtomicU64,
+    jobs: &JobRuns,
+    river: &crate::river::RiverCache,
+) {
     let started = Instant::now();
+    let mut index_changed = false;
     match repository.index_queued() {
         Ok(done) if !done.is_empty() => {
             passes.fetch_add(1, Ordering::Relaxed);
+            index_changed = true;
+            jobs.finished(Job::IndexPass, now_seconds(), None);
             tracing::info!(
                 uploads = done.len(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "indexed queued uploads and published"
             )
         }
-        Ok(_) => {}
-        Err(error) => tracing::error!(%error, "indexing the queue failed"),
+        Ok(_) => jobs.finished(Job::IndexPass, now_seconds(), None),
+        Err(error) => {
+            jobs.finished(Job::IndexPass, now_seconds(), Some(error.to_string()));
+            tracing::error!(%error, "indexing the queue failed")
+        }
     }
     match repository.execute_due_deletions() {
         Ok(done) if !done.is_empty() => {
+            index_changed = true;
+            jobs.finished(Job::Deletions, now_seconds(), None);
             tracing::info!(deletions = done.len(), "executed scheduled deletions")
         }
-        Ok(_) => {}
-        Err(error) => tracing::error!(%error, "executing scheduled deletions failed"),
+        Ok(_) => jobs.finished(Job::Deletions, now_seconds(), None),
+        Err(error) => {
+            jobs.finished(Job::Deletions, now_seconds(), Some(error.to_string()));
+            tracing::error!(%error, "executing scheduled deletions failed")
+        }
+    }
+    if index_changed {
+        jobs.finished(Job::RiverRefresh, now_seconds(), None);
+        // The readers get the river the worker just updated in place, instead of rebuilding
+        // it from the store on their next request.
+        river.offer_from(repository);
     }
 }
 

@@ -45,7 +45,7 @@ pub(crate) struct RiverCache {
 
 impl RiverCache {
     /// The river for the store's current generation (blocking: call on the blocking pool).
-    fn get(&self, state: &ServerState) -> Result<Arc<River>, String> {
+    pub(crate) fn get(&self, state: &ServerState) -> Result<Arc<River>, String> {
         let generation = state
             .inner
             .readers
@@ -73,6 +73,27 @@ impl RiverCache {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((generation, river.clone()));
         Ok(river)
+    }
+
+    /// Takes the river the indexing worker's repository holds (it is updated in place after
+    /// every upload), so that readers need not rebuild it from the store.
+    pub(crate) fn offer_from(&self, repository: &riverpan_repository::Repository) {
+        if let Some((generation, river)) = repository.current_river() {
+            let newer = self
+                .current
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .as_ref()
+                .map(|(at, _)| *at)
+                < Some(generation);
+            if newer {
+                let river = Arc::new(river.clone());
+                *self
+                    .current
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((generation, river));
+            }
+        }
     }
 
     fn cached(&self, generation: u64) -> Option<Arc<River>> {
@@ -200,9 +221,7 @@ async fn rdeps(
                 format!("kind must be dist or module, not {other}"),
             )
         }
-        None => {
-            name.contains("::") || (!name.contains('-') && river.position(&name).is_none())
-        }
+        None => name.contains("::") || (!name.contains('-') && river.position(&name).is_none()),
     };
     let dependents: Vec<&str> = if module {
         if river.provider(&name).is_none() && river.module_dependents(&name, false).is_empty() {

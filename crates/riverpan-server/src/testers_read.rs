@@ -23,9 +23,7 @@
 //! channel of four, so a response holds at most ~160 KiB whatever its length.  The first
 //! chunk is awaited before the status is sent, so that an empty result is still a 404.
 
-use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
@@ -140,19 +138,9 @@ fn internal(reason: &str) -> Response {
     )
 }
 
-/// Data directories whose read indexes exist (checked once per directory and process).
-static INDEXED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
-
-/// Opens the testers store of `dir` with the read side's indexes.
+/// Opens the testers store of `dir` (its migrations include the read side's indexes).
 fn open(dir: &std::path::Path) -> Result<Connection, String> {
-    let conn = store::open(dir).map_err(|e| e.to_string())?;
-    let mut done = INDEXED.lock().unwrap_or_else(|p| p.into_inner());
-    let set = done.get_or_insert_with(HashSet::new);
-    if !set.contains(dir) {
-        read::ensure_indexes(&conn).map_err(|e| e.to_string())?;
-        set.insert(dir.to_path_buf());
-    }
-    Ok(conn)
+    store::open(dir).map_err(|e| e.to_string())
 }
 
 /// Runs `work` on a fresh connection on the blocking pool.

@@ -283,12 +283,14 @@ fn check_client_file_name(name: &str, flavor: Flavor) -> Result<(), Answer> {
 
 /// What an upload form carried.
 #[derive(Default)]
-struct UploadForm {
+pub(crate) struct UploadForm {
     file_name: Option<String>,
     bytes: Option<Vec<u8>>,
     hidden_name: Option<String>,
     subdir: Option<String>,
     url: Option<String>,
+    /// The web form's CSRF token (`csrf`), checked by the web handler.
+    pub(crate) csrf: Option<String>,
 }
 
 fn too_large(max: u64, flavor: Flavor) -> Answer {
@@ -300,7 +302,11 @@ fn too_large(max: u64, flavor: Flavor) -> Answer {
 }
 
 /// Refuses a body whose declared length is already over the limit, before reading it.
-fn check_content_length(headers: &HeaderMap, max: u64, flavor: Flavor) -> Result<(), Answer> {
+pub(crate) fn check_content_length(
+    headers: &HeaderMap,
+    max: u64,
+    flavor: Flavor,
+) -> Result<(), Answer> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
@@ -313,7 +319,7 @@ fn check_content_length(headers: &HeaderMap, max: u64, flavor: Flavor) -> Result
 
 /// Reads the multipart form, keeping the file part (`file_field`) up to `max` bytes; the limit
 /// is checked chunk by chunk, so an oversized body is refused without being read to the end.
-async fn read_form(
+pub(crate) async fn read_form(
     request: Request,
     file_field: &[&str],
     max: u64,
@@ -375,6 +381,7 @@ async fn read_form(
             "HIDDENNAME" => form.hidden_name = Some(value),
             "pause99_add_uri_subdirtext" | "subdir" => form.subdir = Some(value),
             "pause99_add_uri_uri" => form.url = Some(value),
+            "csrf" => form.csrf = Some(value),
             // CAN_MULTIPART, SUBMIT_*, pause99_add_uri_upload (the legacy base name, ignored
             // by PAUSE when the file part is present) and anything else.
             _ => {}
@@ -384,7 +391,7 @@ async fn read_form(
 }
 
 /// Checks who may upload what, then stores the file in the queue.
-async fn store(
+pub(crate) async fn store(
     side: &Arc<WriteSide>,
     principal: &Principal,
     form: UploadForm,
@@ -602,7 +609,7 @@ async fn token_upload(state: ServerState, request: Request) -> Result<Response, 
 }
 
 /// Decodes `%XX` and `+` in a query value (invalid escapes are kept as they are).
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -142,7 +142,7 @@ async fn healthz_answers_ok() -> TestResult {
 async fn status_page_is_html_with_the_facts() -> TestResult {
     let dir = tempfile::tempdir()?;
     let server = RunningServer::start(dir.path()).await?;
-    let response = get(server.addr, "/").await?;
+    let response = get(server.addr, "/status").await?;
     assert_eq!(response.status, 200);
     assert_eq!(
         response.header("content-type"),
@@ -150,8 +150,9 @@ async fn status_page_is_html_with_the_facts() -> TestResult {
     );
     let body = &response.body;
     assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+    assert!(body.contains("<title>Status · riverpan</title>"), "{body}");
     assert!(
-        body.contains("<title>riverpan 9.8.7-test</title>"),
+        body.contains("<tr><th>Version</th><td>9.8.7-test</td></tr>"),
         "{body}"
     );
     assert!(body.contains(&dir.path().display().to_string()), "{body}");
@@ -162,7 +163,7 @@ async fn status_page_is_html_with_the_facts() -> TestResult {
         )),
         "{body}"
     );
-    assert!(body.contains("<tr><th>Uptime</th><td>"), "{body}");
+    assert!(body.contains("riverpan 9.8.7-test, up "), "{body}");
     assert!(body.contains("mirror is not published yet"), "{body}");
     server.stop().await
 }
@@ -172,7 +173,7 @@ async fn status_page_escapes_the_data_directory() -> TestResult {
     let parent = tempfile::tempdir()?;
     let hostile = parent.path().join("<script>alert(\"&\")</script>");
     let server = RunningServer::start(&hostile).await?;
-    let body = get(server.addr, "/").await?.body;
+    let body = get(server.addr, "/status").await?.body;
     assert!(!body.contains("<script>"), "{body}");
     assert!(
         body.contains("&lt;script&gt;alert(&quot;&amp;&quot;)&lt;/script&gt;"),

@@ -102,7 +102,10 @@ async fn river_endpoints_follow_the_index() -> TestResult {
         json!({"immediate": 2, "total": 3, "bucket": 1})
     );
     assert_eq!(all["Mid"], json!({"immediate": 2, "total": 2, "bucket": 1}));
-    assert_eq!(all["Top1"], json!({"immediate": 0, "total": 0, "bucket": 0}));
+    assert_eq!(
+        all["Top1"],
+        json!({"immediate": 0, "total": 0, "bucket": 0})
+    );
     // A cycle: each counts the other and itself.
     assert_eq!(
         all["Cyc-A"],
@@ -143,10 +146,7 @@ async fn river_endpoints_follow_the_index() -> TestResult {
         .json();
     assert_eq!(names(&past_the_end), Vec::<String>::new());
     assert_eq!(
-        server
-            .get("/api/v1/rdeps/Base?per_page=0")
-            .await?
-            .status,
+        server.get("/api/v1/rdeps/Base?per_page=0").await?.status,
         400
     );
     assert_eq!(
@@ -170,7 +170,10 @@ async fn river_endpoints_follow_the_index() -> TestResult {
     let archive = dist_requiring(work.path(), "Top1", "2.0", &["Top1"], &["Base"])?;
     repository.upload("NEILB", &archive)?;
     let after = server.get("/api/v1/river").await?.json();
-    assert_eq!(after["Mid"], json!({"immediate": 1, "total": 1, "bucket": 1}));
+    assert_eq!(
+        after["Mid"],
+        json!({"immediate": 1, "total": 1, "bucket": 1})
+    );
     assert_eq!(
         after["Base"],
         json!({"immediate": 3, "total": 3, "bucket": 1})

@@ -124,6 +124,23 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "releases with their prerequisites, and river positions",
         sql: river::SCHEMA,
     },
+    Migration {
+        version: 7,
+        name: "web sessions; indexes for the testers read API and per-author pages",
+        sql: "
+        CREATE TABLE IF NOT EXISTS web_sessions (
+            id_sha256  TEXT NOT NULL PRIMARY KEY,
+            userid     TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX IF NOT EXISTS web_sessions_expiry ON web_sessions (expires_at);
+        CREATE INDEX IF NOT EXISTS testers_reports_by_perl ON testers_reports (perl, submitted_at);
+        CREATE INDEX IF NOT EXISTS testers_reports_by_osname ON testers_reports (osname, submitted_at);
+        CREATE INDEX IF NOT EXISTS testers_releases_by_author ON testers_releases (author);
+        CREATE INDEX IF NOT EXISTS uploads_by_userid ON uploads (userid, id);
+    ",
+    },
 ];
 
 /// Everything that can go wrong when opening or using the store.

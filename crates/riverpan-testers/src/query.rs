@@ -390,9 +390,8 @@ fn has_table(conn: &Connection, table: &str) -> Result<bool, QueryError> {
 
 /// The stored river position of `dist`.
 fn river_spot(conn: &Connection, dist: &str) -> Result<Option<RiverSpot>, QueryError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT immediate, total, bucket FROM river_positions WHERE dist = ?1",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT immediate, total, bucket FROM river_positions WHERE dist = ?1")?;
     let mut rows = stmt.query([dist])?;
     let Some(row) = rows.next()? else {
         return Ok(None);

@@ -42,7 +42,8 @@ CREATE INDEX IF NOT EXISTS testers_reports_by_osname ON testers_reports(osname, 
 CREATE INDEX IF NOT EXISTS testers_releases_by_author ON testers_releases(author);
 ";
 
-/// Creates the read side's indexes when missing (the testers tables must exist).
+/// Creates the read side's indexes when missing (the testers tables must exist). Stores opened
+/// through `riverpan-store` have them (migration 7); this is for bare connections.
 pub fn ensure_indexes(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(INDEXES)?;
     Ok(())

@@ -313,6 +313,8 @@ pub struct ReportView {
 /// What `/account/uploads/{id}` shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadView {
+    /// What the last action said (shown once), e.g. that the upload was stored.
+    pub notice: Option<String>,
     /// The upload.
     pub upload: UploadRow,
     /// Uploads ahead of it in the queue, while queued.
@@ -330,6 +332,9 @@ pub fn upload(view: &UploadView, viewer: &Viewer) -> Markup {
         viewer,
         html! {
             p { a href="/account" { "← your account" } }
+            @if let Some(notice) = &view.notice {
+                p.notice role="status" { (notice) }
+            }
             h1 { (upload.file_name()) }
             table #upload-facts {
                 tr { th { "Upload" } td { (upload.id) } }
@@ -427,6 +432,7 @@ mod tests {
     #[test]
     fn the_upload_page_escapes_the_report() {
         let view = UploadView {
+            notice: Some(HOSTILE.into()),
             upload: hostile_upload("failed"),
             queue_position: None,
             report: Some(ReportView {

@@ -5,8 +5,8 @@
 use maud::{html, Markup};
 
 use crate::format::{
-    author_url, dist_url, file_url, grade_totals, matrix_url, release_url, report_url,
-    upload_url, utc_datetime, GradeCounts,
+    author_url, dist_url, file_url, grade_totals, matrix_url, release_url, report_url, upload_url,
+    utc_datetime, GradeCounts,
 };
 use crate::layout::{page, Section, Viewer};
 use crate::{path_segment, query_value};

@@ -142,10 +142,7 @@ mod tests {
             file_url("N/NE/NEILB/Foo Bar-1.0.tar.gz"),
             "/authors/id/N/NE/NEILB/Foo%20Bar-1.0.tar.gz"
         );
-        assert_eq!(
-            matrix_url("<x>", "1.0\""),
-            "/dist/%3Cx%3E/1.0%22/matrix"
-        );
+        assert_eq!(matrix_url("<x>", "1.0\""), "/dist/%3Cx%3E/1.0%22/matrix");
         assert_eq!(author_url("NEILB"), "/author/NEILB");
     }
 

@@ -11,7 +11,13 @@
 //! ([`CONTENT_SECURITY_POLICY`]) can forbid inline styles and scripts.
 
 pub mod account;
+pub mod author;
+pub mod bbc;
+pub mod dist;
+pub mod format;
+pub mod home;
 pub mod layout;
+pub mod river;
 pub mod status;
 pub mod svg;
 

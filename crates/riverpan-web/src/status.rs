@@ -110,19 +110,21 @@ pub struct StatusView {
     pub endpoints: Vec<EndpointRow>,
     /// The periodic jobs.
     pub jobs: Vec<JobRow>,
+    /// Facts about this installation: (label, value), e.g. the data directory.
+    pub system: Vec<(String, String)>,
 }
 
 /// `GET /status`.
 pub fn status(view: &StatusView, viewer: &Viewer) -> Markup {
-    let worst = view
-        .figures
-        .iter()
-        .map(|figure| figure.health)
-        .fold(Health::Ok, |worst, health| match (worst, health) {
-            (Health::Down, _) | (_, Health::Down) => Health::Down,
-            (Health::Warning, _) | (_, Health::Warning) => Health::Warning,
-            _ => Health::Ok,
-        });
+    let worst =
+        view.figures
+            .iter()
+            .map(|figure| figure.health)
+            .fold(Health::Ok, |worst, health| match (worst, health) {
+                (Health::Down, _) | (_, Health::Down) => Health::Down,
+                (Health::Warning, _) | (_, Health::Warning) => Health::Warning,
+                _ => Health::Ok,
+            });
     page(
         "Status",
         Section::Status,
@@ -180,6 +182,12 @@ pub fn status(view: &StatusView, viewer: &Viewer) -> Markup {
                             }
                         }
                     }
+                }
+            }
+            h2 { "This server" }
+            table #system {
+                @for (label, value) in &view.system {
+                    tr { th { (label) } td { (value) } }
                 }
             }
             h2 { "Endpoints" }
@@ -270,6 +278,7 @@ mod tests {
                 outcome: "ok".into(),
                 runs: 0,
             }],
+            system: vec![("Data directory".into(), "/srv/<x>".into())],
         };
         let html = status(&view, &Viewer::default()).into_string();
         assert!(html.contains(r#"<tr id="upload-queue-depth">"#));
@@ -278,6 +287,7 @@ mod tests {
         assert!(html.contains("not since the server started"));
         assert!(html.contains("/dist/{name}&lt;script&gt;"));
         assert!(html.contains(r#"<p id="overall" class="mixed">"#));
+        assert!(html.contains("<tr><th>Data directory</th><td>/srv/&lt;x&gt;</td></tr>"));
     }
 
     #[test]

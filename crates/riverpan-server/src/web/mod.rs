@@ -15,10 +15,31 @@ use axum::Router;
 
 use crate::ServerState;
 
+pub(crate) mod account;
+pub(crate) mod dashboard;
+pub(crate) mod public;
+pub(crate) mod session;
+
+/// What the web pages keep in memory: the status history and one-time messages of signed-in
+/// authors.
+#[derive(Default)]
+pub(crate) struct WebState {
+    /// The sampled figures of `/status`.
+    pub(crate) history: dashboard::StatusHistory,
+    /// Messages shown once on the next page of a session.
+    pub(crate) flashes: account::Flashes,
+}
+
 /// The web routes, with the security headers applied.
-pub(crate) fn routes() -> Router<ServerState> {
+pub(crate) fn routes(state: &ServerState) -> Router<ServerState> {
     Router::new()
         .route(riverpan_web::STYLESHEET_PATH, get(stylesheet))
+        .merge(public::routes().route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            public::with_viewer,
+        )))
+        .merge(account::routes())
+        .merge(dashboard::routes())
         .layer(middleware::from_fn(security_headers))
 }
 
