@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use riverpan_repository::Repository;
-use riverpan_store::{AuthorRecord, PackageRecord, PermissionRecord, Store};
+use riverpan_store::{AuthorRecord, PackageRecord, PermissionRecord, ReleasePrerequisite, Store};
 
 const DISTS: usize = 40_000;
 const PACKAGES: usize = 250_000;
@@ -57,8 +57,66 @@ fn build(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         tx.insert_permission(&perm, true)?;
         tx.insert_permission(&perm, false)?;
     }
+    // Every dist is an indexed upload with a release record whose prerequisites follow the
+    // river crate's CPAN-like synthetic graph (synthetic dist i is Dist{i}-Name here), so that
+    // pages, the river and the reverse dependencies have CPAN's shape.
+    let (releases, _) = riverpan_river::synthetic::cpan_like(7, DISTS, 350_000);
+    for (d, release) in releases.iter().enumerate().take(DISTS) {
+        let author = format!("AUTHOR{:04}", d % 2_000)
+            .replace('0', "A")
+            .replace('1', "B");
+        let path = format!(
+            "{}/{}/{author}/Dist{d}-Name-1.{d}.tar.gz",
+            &author[..1],
+            &author[..2]
+        );
+        // The file itself (publishing checksums every author directory).
+        let file = dir.join("cpan/authors/id").join(&path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        tarball(&file, &format!("Dist{d}-Name"), &format!("1.{d}"))?;
+        let upload_id = tx.insert_upload(
+            &path,
+            &author,
+            1_000,
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            1_600_000_000,
+            1_600_000_000 + d as i64,
+        )?;
+        tx.execute(
+            "UPDATE uploads SET state = 'indexed' WHERE id = ?1",
+            [upload_id],
+        )?;
+        let prereqs: Vec<ReleasePrerequisite> = release
+            .modules
+            .iter()
+            .map(|module| ReleasePrerequisite {
+                phase: "runtime".into(),
+                relationship: "requires".into(),
+                module: bench_module(module),
+                requirement: "0".into(),
+            })
+            .collect();
+        tx.save_release(
+            upload_id,
+            &format!("Dist{d}-Name"),
+            &format!("1.{d}"),
+            &prereqs,
+        )?;
+    }
     tx.commit()?;
     Ok(())
+}
+
+/// `Synth::River::{i}[::PartK]` (the synthetic graph's module names) → `Dist{i}::Name`, the
+/// main package of this repository's dist i; other names stay as they are (unresolved).
+fn bench_module(module: &str) -> String {
+    module
+        .strip_prefix("Synth::River::")
+        .and_then(|rest| rest.split("::").next())
+        .and_then(|index| index.parse::<usize>().ok())
+        .map_or_else(|| module.to_string(), |i| format!("Dist{i}::Name"))
 }
 
 fn tarball(path: &Path, name: &str, version: &str) -> Result<(), Box<dyn std::error::Error>> {

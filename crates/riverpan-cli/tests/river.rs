@@ -3,7 +3,8 @@
 //! * Hand-made graphs built from real uploads (tarballs made here with GNU tar, uploaded or
 //!   imported with the binary): a chain, a diamond, a cycle, a module moving to another
 //!   distribution by a permitted upload, a deletion, an unresolved prerequisite, developer
-//!   releases, and the river note in the indexer's report.
+//!   releases, two releases of one distribution in 02packages, and the river note in the
+//!   indexer's report; each also compared with the Perl reference below when perl is there.
 //! * The differential test the river issue asks for: the real corpus (Debian's CPAN tarballs,
 //!   laid out by `bench/make-corpus-tree`) imported with `riverpan import`; every
 //!   distribution's `immediate`, `total` and `bucket` from `riverpan river --json` must equal
@@ -288,6 +289,25 @@ fn expect_river(repo: &Repo, expected: &[(&str, u64, u64, u64)], what: &str) -> 
     Ok(())
 }
 
+/// The hand-made repository's river is also what the Perl reference computes from its
+/// 02packages and files (when perl has the reference's modules).
+fn agrees_with_reference(repo: &Repo) -> TestResult {
+    if env_is_one("RIVERPAN_SKIP_PERL") || !perl_has_reference_modules() {
+        eprintln!(
+            "not compared with the Perl reference: RIVERPAN_SKIP_PERL=1 or perl lacks its modules"
+        );
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let reference = run_reference(&repo.data.path().join("cpan"), scratch.path())?;
+    assert_eq!(
+        repo.river()?,
+        reference.river,
+        "riverpan river --json (left) and the Perl reference (right)"
+    );
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // hand-made graphs
 
@@ -348,7 +368,7 @@ fn chain_counts_direct_and_transitive_dependents() -> TestResult {
     assert_eq!(top[0]["dist"], "Alpha");
     assert_eq!(top[0]["band"], "way downriver");
     assert_eq!(top[1]["dist"], "Beta");
-    Ok(())
+    agrees_with_reference(&repo)
 }
 
 #[test]
@@ -375,7 +395,7 @@ fn diamond_counts_a_dependent_reached_twice_once() -> TestResult {
     assert_eq!(repo.rdeps("Base", false)?, ["Bottom", "Left", "Right"]);
     assert_eq!(repo.rdeps("Base", true)?, ["Bottom", "Left", "Right"]);
     assert_eq!(repo.rdeps("Left", true)?, ["Bottom"]);
-    Ok(())
+    agrees_with_reference(&repo)
 }
 
 #[test]
@@ -393,7 +413,7 @@ fn a_cycle_counts_its_root_among_its_dependents() -> TestResult {
     )?;
     assert_eq!(repo.rdeps("Ying", true)?, ["Outer", "Yang", "Ying"]);
     assert_eq!(repo.rdeps("Yang", false)?, ["Ying"]);
-    Ok(())
+    agrees_with_reference(&repo)
 }
 
 #[test]
@@ -454,7 +474,52 @@ fn dependents_follow_a_module_that_moves_to_another_distribution() -> TestResult
     assert_eq!(repo.rdeps("Shared::Util", false)?, ["User"]);
     assert_eq!(repo.rdeps("New-Home", false)?, ["User"]);
     assert_eq!(repo.rdeps("Old-Home", false)?, Vec::<String>::new());
-    Ok(())
+    agrees_with_reference(&repo)
+}
+
+#[test]
+fn edges_come_from_the_newest_indexed_release_only() -> TestResult {
+    let repo = Repo::new(&["ALICE", "BOB"])?;
+    repo.upload("BOB", &dist("Dep-One", "1.0", &["Dep::One"], &[]))?;
+    repo.upload("BOB", &dist("Dep-Two", "1.0", &["Dep::Two"], &[]))?;
+    repo.upload(
+        "ALICE",
+        &dist(
+            "Evolving",
+            "1.0",
+            &["Evolving", "Evolving::Legacy"],
+            &["Dep::One"],
+        ),
+    )?;
+    // 2.0 drops Evolving::Legacy (02packages keeps pointing it at 1.0) and Dep::One.
+    repo.upload(
+        "ALICE",
+        &dist("Evolving", "2.0", &["Evolving"], &["Dep::Two"]),
+    )?;
+    repo.upload(
+        "BOB",
+        &dist("Old-Fan", "1.0", &["Old::Fan"], &["Evolving::Legacy"]),
+    )?;
+    let packages =
+        std::fs::read_to_string(repo.data.path().join("cpan/modules/02packages.details.txt"))?;
+    assert!(
+        packages
+            .lines()
+            .any(|line| line.starts_with("Evolving::Legacy ")
+                && line.ends_with("Evolving-1.0.tar.gz")),
+        "{packages}"
+    );
+    expect_river(
+        &repo,
+        &[
+            ("Dep-One", 0, 0, 0),
+            ("Dep-Two", 1, 2, 1),
+            ("Evolving", 1, 1, 1),
+            ("Old-Fan", 0, 0, 0),
+        ],
+        "two releases of one distribution in 02packages",
+    )?;
+    agrees_with_reference(&repo)
 }
 
 #[test]
@@ -505,7 +570,7 @@ fn a_deleted_distribution_leaves_the_river() -> TestResult {
         stdout_ok(repo.cmd().args(["river", "--unresolved"]))?,
         "Middle::Layer\trequired by Top-Layer\n"
     );
-    Ok(())
+    agrees_with_reference(&repo)
 }
 
 #[test]
@@ -544,7 +609,7 @@ fn a_prerequisite_no_one_provides_is_unresolved() -> TestResult {
         unresolved,
         json!({"No::Such::Module": ["Needier", "Needy"], "Test::Nowhere": ["Needy"]})
     );
-    Ok(())
+    agrees_with_reference(&repo)
 }
 
 #[test]
@@ -583,7 +648,7 @@ fn developer_releases_do_not_change_the_river() -> TestResult {
         "developer releases changed the river"
     );
     assert_eq!(repo.rdeps("Stable::Base", false)?, ["Stable-User"]);
-    Ok(())
+    agrees_with_reference(&repo)
 }
 
 #[test]
@@ -684,7 +749,7 @@ fn the_report_of_an_upload_in_the_middle_of_the_river_says_so() -> TestResult {
         stdout_ok(repo.cmd().args(["river", "--unresolved"]))?,
         "Some::New::Prereq\trequired by Hub-Core\n"
     );
-    Ok(())
+    agrees_with_reference(&repo)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -73,6 +73,22 @@ pub struct DeclaredPrerequisite {
 }
 
 impl DistInspection {
+    /// An inspection of `file` that found nothing yet (no META, no packages, no problems).
+    pub fn empty(file: &str) -> DistInspection {
+        DistInspection {
+            file: file.to_string(),
+            skip: None,
+            skip_code: None,
+            meta: None,
+            method: None,
+            packages: BTreeMap::new(),
+            problems: Vec::new(),
+            x_authority: None,
+            refused: BTreeMap::new(),
+            prereqs: Vec::new(),
+        }
+    }
+
     /// Every package PAUSE examines: `packages` and `refused`, by name.
     pub fn found_packages(&self) -> Vec<(&String, &InspectedPackage)> {
         let mut all: Vec<(&String, &InspectedPackage)> =
@@ -155,18 +171,7 @@ pub fn inspect_reader<R: Read>(
     limits: &Limits,
 ) -> Result<DistInspection, InspectError> {
     let dist = dist_path(name);
-    let mut inspection = DistInspection {
-        file: name.to_string(),
-        skip: None,
-        skip_code: None,
-        meta: None,
-        method: None,
-        packages: BTreeMap::new(),
-        problems: Vec::new(),
-        x_authority: None,
-        refused: BTreeMap::new(),
-        prereqs: Vec::new(),
-    };
+    let mut inspection = DistInspection::empty(name);
     let naming = NameRules::of(&dist);
     naming.apply(&mut inspection);
     if naming.stop {
@@ -496,7 +501,8 @@ fn choose_meta(
             .iter()
             .copied()
             .filter(|path| pred(path) && !path.contains("/t/"))
-            .reduce(|a, b| if b.len() < a.len() { b } else { a })
+            // List::Util::reduce { length $a < length $b ? $a : $b }: a tie keeps the later path.
+            .reduce(|a, b| if a.len() < b.len() { a } else { b })
     };
     let perl6 = manifound.iter().any(|path| {
         path.split_once('/')

@@ -643,3 +643,29 @@ fn x_authority_and_x_private_are_carried_for_the_indexer() {
     assert!(!i.packages["Foo"].x_private);
     assert!(i.packages["Foo::Guts"].x_private);
 }
+
+#[test]
+fn equally_short_meta_paths_choose_the_later_one_as_pause_does() {
+    // No top-level META; two candidates of the same length: PAUSE's
+    // `reduce { length $a < length $b ? $a : $b }` keeps the later one in sorted order.
+    let a = r#"{"name":"Foo","version":"1","meta-spec":{"version":2},"abstract":"x","author":["A"],"license":["perl_5"],"release_status":"stable","dynamic_config":0,"prereqs":{"runtime":{"requires":{"From::A":"0"}}}}"#;
+    let b = a.replace("From::A", "From::B");
+    let inspection = inspect(
+        "authors/id/N/NE/NEILB/Foo-1.tar.gz",
+        &[
+            Member::File("Foo-1/a/META.json", a),
+            Member::File("Foo-1/b/META.json", &b),
+            Member::File(
+                "Foo-1/lib/Foo.pm",
+                "package Foo;\nour $VERSION = '1';\n1;\n",
+            ),
+        ],
+    );
+    assert_eq!(inspection.meta.as_deref(), Some("Foo-1/b/META.json"));
+    let modules: Vec<&str> = inspection
+        .prereqs
+        .iter()
+        .map(|p| p.module.as_str())
+        .collect();
+    assert_eq!(modules, ["From::B"]);
+}

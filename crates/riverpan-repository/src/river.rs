@@ -220,18 +220,7 @@ impl Repository {
                     inspected.push((
                         *upload_id,
                         path.clone(),
-                        riverpan_inspect::DistInspection {
-                            file: path.clone(),
-                            skip: None,
-                            skip_code: None,
-                            meta: None,
-                            method: None,
-                            packages: BTreeMap::new(),
-                            problems: Vec::new(),
-                            x_authority: None,
-                            refused: BTreeMap::new(),
-                            prereqs: Vec::new(),
-                        },
+                        riverpan_inspect::DistInspection::empty(path),
                     ))
                 }
             }

@@ -439,6 +439,11 @@ fn river_paths(paths: &mut Map<String, Value>) {
         "summary": "One distribution's place in the river, with the Berlin consensus band and the distributions it requires",
         "parameters": [path_parameter("dist", "Distribution name.", "Try-Tiny")],
         "responses": { "200": body("Found.", "application/json", one), "404": error("Not in the river.") } } }));
+    paths.insert("/api/v1/river-unresolved".into(), json!({ "get": {
+        "tags": ["river"],
+        "summary": "Modules some release requires that no distribution in the index provides, with the distributions requiring each",
+        "responses": { "200": body("Found.", "application/json", json!({ "type": "object",
+            "additionalProperties": { "type": "array", "items": { "type": "string" } } })) } } }));
     paths.insert("/api/v1/rdeps/{name}".into(), json!({ "get": {
         "tags": ["river"],
         "summary": "Reverse dependencies of a distribution (`Foo-Bar`) or a module (`Foo::Bar`): direct, or every transitive one with `deep=1`; paginated without a cap on the page number",

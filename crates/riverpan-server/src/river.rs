@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /api/v1/river` | `{"Dist": {"immediate", "total", "bucket"}, ...}` for every distribution (metacpan-river's `river.json`); `?top=N` gives the N most upriver as a list with bands |
 //! | `GET /api/v1/river/{dist}` | one distribution: counts, bucket, band, its direct dependencies; `404` when not in the river |
+//! | `GET /api/v1/river-unresolved` | `{"Module::Name": ["Dist-Requiring-It", ...]}`: required modules no distribution in the index provides |
 //! | `GET /api/v1/rdeps/{dist-or-module}` | reverse dependencies, `?deep=1` for all transitive ones, `?page=`/`?per_page=` (default 100, at most 5000), no cap on the page number; `?kind=dist|module` when a one-word name is ambiguous |
 //!
 //! The river is built from the store when first asked and rebuilt when the index generation
@@ -33,6 +34,7 @@ pub(crate) fn routes() -> Router<ServerState> {
         .route("/api/v1/river", get(all))
         .route("/api/v1/river/{dist}", get(one))
         .route("/api/v1/rdeps/{name}", get(rdeps))
+        .route("/api/v1/river-unresolved", get(unresolved))
 }
 
 /// The river of one index generation, shared by requests.
@@ -159,6 +161,19 @@ async fn all(State(state): State<ServerState>, Query(query): Query<AllQuery>) ->
     let map: Map<String, Value> = river
         .positions()
         .map(|(dist, position)| (dist.to_string(), counts(&position)))
+        .collect();
+    no_cache(Value::Object(map))
+}
+
+async fn unresolved(State(state): State<ServerState>) -> Response {
+    let river = match river_of(&state).await {
+        Ok(river) => river,
+        Err(response) => return response,
+    };
+    let map: Map<String, Value> = river
+        .unresolved()
+        .iter()
+        .map(|(module, dists)| (module.clone(), json!(dists)))
         .collect();
     no_cache(Value::Object(map))
 }

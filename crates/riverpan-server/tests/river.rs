@@ -165,6 +165,8 @@ async fn river_endpoints_follow_the_index() -> TestResult {
     assert_eq!(names(&missing), ["Lonely"]);
     assert_eq!(missing["provided_by"], Value::Null);
     assert_eq!(server.get("/api/v1/rdeps/No::Such").await?.status, 404);
+    let unresolved = server.get("/api/v1/river-unresolved").await?.json();
+    assert_eq!(unresolved, json!({"Missing::Module": ["Lonely"]}));
 
     // A new release of Top1 requires Base directly instead of Mid: the river follows.
     let archive = dist_requiring(work.path(), "Top1", "2.0", &["Top1"], &["Base"])?;

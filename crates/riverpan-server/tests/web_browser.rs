@@ -346,6 +346,28 @@ fn a_browser_signs_in_uploads_and_reads_the_dashboards() -> TestResult {
     assert!(browser.eval("document.querySelectorAll('svg.spark').length > 0")? == json!(true));
     browser.screenshot("07-status")?;
 
+    // On a phone (390 CSS pixels wide): nothing but wide tables (which scroll in their own box)
+    // may make the page wider than the screen.
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
+    )?;
+    for (path, shot) in [
+        ("/dist/Browser-Dist", "08-phone-dist"),
+        ("/dist/Browser-Dist/1.0/matrix", "09-phone-matrix"),
+        ("/bbc", "10-phone-bbc"),
+    ] {
+        browser.open(&server.url(path))?;
+        let overflow = browser
+            .eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")?;
+        assert!(
+            overflow.as_i64().unwrap_or(i64::MAX) <= 0,
+            "{path} is wider than a phone screen by {overflow} px"
+        );
+        browser.screenshot(shot)?;
+    }
+    browser.call("Emulation.clearDeviceMetricsOverride", json!({}))?;
+
     // No script ran from a page: the CSP forbids inline script, and the pages carry none.
     assert_eq!(browser.eval("document.scripts.length")?, json!(0));
     // Sign out through the navigation bar's form.

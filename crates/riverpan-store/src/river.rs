@@ -195,21 +195,9 @@ impl IndexReader<'_> {
             // Ordered by upload id: a later upload of the same name replaces an earlier one.
             latest.insert(release.dist.clone(), release);
         }
-        let mut prereqs = conn.prepare_cached(
-            "SELECT phase, relationship, module, requirement FROM release_prereqs
-             WHERE upload_id = ?1 ORDER BY phase, relationship, module",
-        )?;
         let mut out = Vec::with_capacity(latest.len());
         for (_, mut release) in latest {
-            let rows = prereqs.query_map([release.upload_id], |row| {
-                Ok(ReleasePrerequisite {
-                    phase: row.get(0)?,
-                    relationship: row.get(1)?,
-                    module: row.get(2)?,
-                    requirement: row.get(3)?,
-                })
-            })?;
-            release.prereqs = rows.collect::<Result<_, _>>()?;
+            release.prereqs = prereqs_of(conn, release.upload_id)?;
             out.push(release);
         }
         Ok(out)
@@ -259,19 +247,7 @@ impl IndexReader<'_> {
         let Some(mut release) = release else {
             return Ok(None);
         };
-        let mut prereqs = conn.prepare_cached(
-            "SELECT phase, relationship, module, requirement FROM release_prereqs
-             WHERE upload_id = ?1 ORDER BY phase, relationship, module",
-        )?;
-        let rows = prereqs.query_map([upload_id], |row| {
-            Ok(ReleasePrerequisite {
-                phase: row.get(0)?,
-                relationship: row.get(1)?,
-                module: row.get(2)?,
-                requirement: row.get(3)?,
-            })
-        })?;
-        release.prereqs = rows.collect::<Result<_, _>>()?;
+        release.prereqs = prereqs_of(conn, upload_id)?;
         Ok(Some(release))
     }
 
@@ -325,6 +301,26 @@ impl IndexReader<'_> {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The declared prerequisites of one upload.
+fn prereqs_of(
+    conn: &rusqlite::Connection,
+    upload_id: i64,
+) -> Result<Vec<ReleasePrerequisite>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT phase, relationship, module, requirement FROM release_prereqs
+         WHERE upload_id = ?1 ORDER BY phase, relationship, module",
+    )?;
+    let rows = statement.query_map([upload_id], |row| {
+        Ok(ReleasePrerequisite {
+            phase: row.get(0)?,
+            relationship: row.get(1)?,
+            module: row.get(2)?,
+            requirement: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn river_position(

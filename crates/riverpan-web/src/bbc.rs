@@ -2,6 +2,7 @@
 
 use maud::{html, Markup};
 
+use crate::dist::{pager, Paging};
 use crate::format::{author_url, dist_url, matrix_url, report_url, GradeCounts};
 use crate::layout::{page, Section, Viewer};
 use crate::query_value;
@@ -72,8 +73,10 @@ pub struct BbcPage {
     pub old: String,
     /// The new (development) perl compared.
     pub new: String,
-    /// Candidates, strong first, then by river total.
+    /// The candidates of this page, strong first, then by river total.
     pub rows: Vec<BbcRow>,
+    /// Which page of all candidates `rows` is (`count` = every candidate).
+    pub paging: Paging,
 }
 
 fn perl_select(name: &str, perls: &[PerlChoice], selected: &str) -> Markup {
@@ -112,7 +115,7 @@ pub fn bbc_page(viewer: &Viewer, bbc: &BbcPage) -> Markup {
                 " " button type="submit" { "Compare" }
             }
             p {
-                (bbc.rows.len()) " candidates · export: "
+                (bbc.paging.count) " candidates · export: "
                 a href=(format!("/bbc.json?{query}")) { "JSON" } " · "
                 a href=(format!("/bbc.csv?{query}")) { "CSV" }
             }
@@ -158,6 +161,7 @@ pub fn bbc_page(viewer: &Viewer, bbc: &BbcPage) -> Markup {
                         }
                     }
                 } }
+                (pager(&format!("/bbc?{query}"), &bbc.paging))
             }
         },
     )
@@ -286,7 +290,27 @@ mod tests {
                 river_total: Some(1200),
                 band: Some("in the middle".into()),
             }],
+            paging: Paging {
+                page: 1,
+                per_page: 100,
+                count: 1,
+            },
         }
+    }
+
+    #[test]
+    fn long_lists_are_paged_with_the_perls_kept() {
+        let mut bbc = sample("Foo");
+        bbc.paging = Paging {
+            page: 2,
+            per_page: 1,
+            count: 3,
+        };
+        let html = bbc_page(&Viewer::default(), &bbc).into_string();
+        assert!(html.contains("3 candidates"));
+        assert!(html.contains(r#"href="/bbc?old=5.42.0&amp;new=5.43.9&amp;page=1""#));
+        assert!(html.contains(r#"href="/bbc?old=5.42.0&amp;new=5.43.9&amp;page=3""#));
+        assert!(html.contains("page 2 of 3"));
     }
 
     #[test]

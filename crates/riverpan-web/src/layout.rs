@@ -107,13 +107,7 @@ mod tests {
             userid: Some("NEILB".into()),
             csrf_token: Some("tok\"en".into()),
         };
-        let html = page(
-            "<b>x</b>",
-            Section::River,
-            &viewer,
-            html! { p { "body" } },
-        )
-        .into_string();
+        let html = page("<b>x</b>", Section::River, &viewer, html! { p { "body" } }).into_string();
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains("&lt;b&gt;x&lt;/b&gt; · riverpan"));
         assert!(html.contains(r#"<a href="/river" aria-current="page">River</a>"#));

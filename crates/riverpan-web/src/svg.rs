@@ -167,7 +167,9 @@ mod tests {
 
     #[test]
     fn sparkline_says_when_there_is_no_data() {
-        assert!(sparkline("q", &[], "s").into_string().contains("no data yet"));
+        assert!(sparkline("q", &[], "s")
+            .into_string()
+            .contains("no data yet"));
         let line = sparkline("q", &[(0.0, 1.0), (10.0, 2.0)], "uploads").into_string();
         assert!(line.contains("<polyline"));
         assert!(line.contains("2 uploads"));

@@ -47,16 +47,8 @@ pub fn dist_by_meta(packages: &[(&str, &str, &str)]) -> DistInspection {
 /// A dist with nothing in it.
 pub fn empty(file: &str) -> DistInspection {
     DistInspection {
-        file: file.to_string(),
-        skip: None,
-        skip_code: None,
         meta: Some("Dist/META.json".to_string()),
-        method: None,
-        packages: BTreeMap::new(),
-        problems: Vec::new(),
-        x_authority: None,
-        refused: BTreeMap::new(),
-        prereqs: Vec::new(),
+        ..DistInspection::empty(file)
     }
 }
 

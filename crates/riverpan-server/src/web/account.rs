@@ -140,6 +140,19 @@ fn viewer_of(session: &Session) -> Viewer {
     }
 }
 
+/// The prologue of every account form: its fields, the session its CSRF token belongs to, and
+/// the write side (or the answer refusing the request).
+async fn signed_form(
+    state: &ServerState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(HashMap<String, String>, Session, Arc<WriteSide>), Response> {
+    let form = parse_form(body);
+    let session = checked_session(state, headers, form.get("csrf").map(String::as_str)).await?;
+    let side = write_side(state).ok_or_else(writes_disabled)?;
+    Ok((form, session, side))
+}
+
 /// The write side, when enabled.
 fn write_side(state: &ServerState) -> Option<Arc<WriteSide>> {
     state.writes().cloned()
@@ -660,14 +673,9 @@ async fn create_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = parse_form(&body);
-    let session =
-        match checked_session(&state, &headers, form.get("csrf").map(String::as_str)).await {
-            Ok(session) => session,
-            Err(response) => return response,
-        };
-    let Some(side) = write_side(&state) else {
-        return writes_disabled();
+    let (form, session, side) = match signed_form(&state, &headers, &body).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
     };
     let refuse = |message: String| Flash {
         error: Some(message),
@@ -730,14 +738,9 @@ async fn revoke_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = parse_form(&body);
-    let session =
-        match checked_session(&state, &headers, form.get("csrf").map(String::as_str)).await {
-            Ok(session) => session,
-            Err(response) => return response,
-        };
-    let Some(side) = write_side(&state) else {
-        return writes_disabled();
+    let (_, session, side) = match signed_form(&state, &headers, &body).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
     };
     let userid = session.userid.clone();
     let is_admin = session.is_admin;
@@ -781,14 +784,9 @@ async fn schedule_deletion(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = parse_form(&body);
-    let session =
-        match checked_session(&state, &headers, form.get("csrf").map(String::as_str)).await {
-            Ok(session) => session,
-            Err(response) => return response,
-        };
-    let Some(side) = write_side(&state) else {
-        return writes_disabled();
+    let (form, session, side) = match signed_form(&state, &headers, &body).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
     };
     let path = form.get("path").cloned().unwrap_or_default();
     let principal = principal_of(&session);
@@ -830,14 +828,9 @@ async fn cancel_deletion(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = parse_form(&body);
-    let session =
-        match checked_session(&state, &headers, form.get("csrf").map(String::as_str)).await {
-            Ok(session) => session,
-            Err(response) => return response,
-        };
-    let Some(side) = write_side(&state) else {
-        return writes_disabled();
+    let (_, session, side) = match signed_form(&state, &headers, &body).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
     };
     let Ok(id) = id.parse::<i64>() else {
         return error(

@@ -902,7 +902,11 @@ fn held_permissions(snapshot: &Snapshot, userid: &str) -> Vec<HeldPermission> {
 struct BbcQuery {
     old: Option<String>,
     new: Option<String>,
+    page: Option<usize>,
 }
+
+/// Candidates per page of the dashboard (the exports have them all).
+const BBC_PER_PAGE: usize = 100;
 
 /// The BBC answer for `query`, from the cache when nothing it depends on moved.
 async fn bbc_answer(
@@ -960,10 +964,13 @@ async fn bbc_answer(
     .await
 }
 
-fn bbc_page(bbc: &Bbc, perls: Vec<PerlChoice>) -> BbcPage {
+/// The dashboard's view of candidates `(page - 1) * per_page ..` of `bbc`.
+fn bbc_page(bbc: &Bbc, perls: Vec<PerlChoice>, page: usize, per_page: usize) -> BbcPage {
     let rows = bbc
         .candidates
         .iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
         .map(|entry| BbcRow {
             dist: entry.dist.clone(),
             version: entry.version.clone(),
@@ -998,14 +1005,23 @@ fn bbc_page(bbc: &Bbc, perls: Vec<PerlChoice>) -> BbcPage {
         old: bbc.old.clone(),
         new: bbc.new.clone(),
         rows,
+        paging: Paging {
+            page,
+            per_page,
+            count: bbc.candidates.len(),
+        },
     }
 }
 
 async fn bbc_html(State(state): State<ServerState>, Query(query): Query<BbcQuery>) -> Response {
+    let page = query.page.unwrap_or(1);
+    if page == 0 {
+        return Failure::BadRequest("pages count from 1".into()).into_response();
+    }
     match bbc_answer(&state, query).await {
         Ok((bbc, perls)) => html(riverpan_web::bbc::bbc_page(
             &viewer(),
-            &bbc_page(&bbc, perls),
+            &bbc_page(&bbc, perls, page, BBC_PER_PAGE),
         )),
         Err(failure) => failure.into_response(),
     }
@@ -1031,7 +1047,7 @@ async fn bbc_csv(State(state): State<ServerState>, Query(query): Query<BbcQuery>
                     (header::CONTENT_DISPOSITION, file),
                     (header::CACHE_CONTROL, "no-cache".to_string()),
                 ],
-                riverpan_web::bbc::csv(&bbc_page(&bbc, perls)),
+                riverpan_web::bbc::csv(&bbc_page(&bbc, perls, 1, usize::MAX)),
             )
                 .into_response()
         }
