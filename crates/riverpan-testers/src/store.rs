@@ -60,10 +60,6 @@ pub fn open(dir: &Path) -> Result<Connection, StoreError> {
     // updates B-trees keyed by random ids and dist names, which otherwise go to the OS for most
     // pages once the store holds millions of reports.
     conn.pragma_update(None, "cache_size", -262_144)?;
-    // Checkpoint the WAL every 64 MiB instead of every 4 MiB: an index page that many batches
-    // touch is then copied into the database once per checkpoint, not once per few batches
-    // (at 10 million reports the default made ingest I/O-bound on checkpoints).
-    conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
     ensure_schema(&conn)?;
     Ok(conn)
 }
