@@ -27,7 +27,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| tmp.path().to_path_buf());
     let mut conn = store::open(&dir)?;
     let mut gen = Generator::new(2026, dists);
-    let batch = 2_000;
+    // Reports per ingest transaction (`RIVERPAN_TESTERS_BENCH_BATCH`, default 50,000: a bulk
+    // load's batch; at millions of reports larger transactions write each random index page
+    // once for many reports, see bench/README.md).
+    let batch: usize = std::env::var("RIVERPAN_TESTERS_BENCH_BATCH")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(50_000);
     let (mut gen_time, mut ingest_time) = (Duration::ZERO, Duration::ZERO);
     let mut done = 0;
     let mut last_print = Instant::now();
