@@ -39,7 +39,7 @@ use riverpan_testers::read::{
     SummaryQuery, UploadScope,
 };
 use riverpan_testers::rusqlite::Connection;
-use riverpan_testers::{store, LegacyGrade};
+use riverpan_testers::LegacyGrade;
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
@@ -138,18 +138,26 @@ fn internal(reason: &str) -> Response {
     )
 }
 
-/// Opens the testers store of `dir` (its migrations include the read side's indexes).
-fn open(dir: &std::path::Path) -> Result<Connection, String> {
-    store::open(dir).map_err(|e| e.to_string())
+/// Runs `work` with a pooled read connection of the store (blocking; its migrations made the
+/// testers tables and the read side's indexes).
+fn with_reader<T>(
+    state: &ServerState,
+    work: impl FnOnce(&Connection) -> Result<T, String>,
+) -> Result<T, String> {
+    state
+        .inner
+        .readers
+        .with(|store| Ok::<_, riverpan_store::StoreError>(work(store.connection())))
+        .map_err(|e| e.to_string())?
 }
 
-/// Runs `work` on a fresh connection on the blocking pool.
+/// Runs `work` with a pooled read connection on the blocking pool.
 async fn with_store<T: Send + 'static>(
     state: &ServerState,
     work: impl FnOnce(&Connection) -> Result<T, String> + Send + 'static,
 ) -> Result<T, Response> {
-    let dir = state.data_dir().to_path_buf();
-    match tokio::task::spawn_blocking(move || work(&open(&dir)?)).await {
+    let state = state.clone();
+    match tokio::task::spawn_blocking(move || with_reader(&state, work)).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(reason)) => Err(internal(&reason)),
         Err(join) => Err(internal(&join.to_string())),
@@ -226,7 +234,7 @@ async fn stream_array(
     empty: Response,
     produce: impl FnOnce(&Connection, &mut ArrayWriter) -> Result<(), String> + Send + 'static,
 ) -> Response {
-    let dir = state.data_dir().to_path_buf();
+    let state = state.clone();
     let (start_tx, start_rx) = oneshot::channel();
     let (body_tx, mut body_rx) = mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
@@ -236,7 +244,7 @@ async fn stream_array(
             start: Some(start_tx),
             body: body_tx,
         };
-        let result = open(&dir).and_then(|conn| produce(&conn, &mut writer));
+        let result = with_reader(&state, |conn| produce(conn, &mut writer));
         writer.finish(result);
     });
     match start_rx.await {

@@ -4,7 +4,6 @@ mod support;
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{json, Value};
 use support::{repository_with_author, RunningServer};
@@ -20,9 +19,6 @@ fn dist_requiring(
     packages: &[&str],
     requires: &[&str],
 ) -> Result<PathBuf, Box<dyn Error>> {
-    let root = format!("{name}-{version}");
-    let src = dir.join(format!("src-{root}"));
-    std::fs::create_dir_all(src.join(&root))?;
     let runtime: serde_json::Map<String, Value> = requires
         .iter()
         .map(|module| (module.to_string(), json!("0")))
@@ -37,30 +33,7 @@ fn dist_requiring(
             "develop": {"requires": {"Develop::Only": "0"}},
         },
     });
-    std::fs::write(src.join(&root).join("META.json"), meta.to_string())?;
-    for package in packages {
-        let file = src
-            .join(&root)
-            .join("lib")
-            .join(format!("{}.pm", package.replace("::", "/")));
-        std::fs::create_dir_all(file.parent().ok_or("no parent")?)?;
-        std::fs::write(
-            &file,
-            format!("package {package};\nour $VERSION = '{version}';\n1;\n"),
-        )?;
-    }
-    let archive = dir.join(format!("{root}.tar.gz"));
-    let status = Command::new("tar")
-        .arg("-C")
-        .arg(&src)
-        .arg("-czf")
-        .arg(&archive)
-        .arg(&root)
-        .status()?;
-    if !status.success() {
-        return Err(format!("tar failed: {status}").into());
-    }
-    Ok(archive)
+    support::make_dist_with_meta(dir, name, version, packages, &meta)
 }
 
 fn names(value: &Value) -> Vec<String> {

@@ -6,7 +6,6 @@ mod support;
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use riverpan_repository::Repository;
 use riverpan_store::AuthorRecord;
@@ -27,9 +26,6 @@ fn make_dist(
     packages: &[&str],
     requires: &[&str],
 ) -> Result<PathBuf, Box<dyn Error>> {
-    let root = format!("{name}-{version}");
-    let src = dir.join(format!("src-{root}"));
-    std::fs::create_dir_all(src.join(&root))?;
     let runtime: serde_json::Map<String, Value> = requires
         .iter()
         .map(|module| (module.to_string(), json!("1.0")))
@@ -43,30 +39,7 @@ fn make_dist(
             "test": {"requires": {"Test::More": "0.88"}},
         },
     });
-    std::fs::write(src.join(&root).join("META.json"), meta.to_string())?;
-    for package in packages {
-        let file = src
-            .join(&root)
-            .join("lib")
-            .join(format!("{}.pm", package.replace("::", "/")));
-        std::fs::create_dir_all(file.parent().ok_or("no parent")?)?;
-        std::fs::write(
-            &file,
-            format!("package {package};\nour $VERSION = '{version}';\n1;\n"),
-        )?;
-    }
-    let archive = dir.join(format!("{root}.tar.gz"));
-    let status = Command::new("tar")
-        .arg("-C")
-        .arg(&src)
-        .arg("-czf")
-        .arg(&archive)
-        .arg(&root)
-        .status()?;
-    if !status.success() {
-        return Err(format!("tar failed: {status}").into());
-    }
-    Ok(archive)
+    support::make_dist_with_meta(dir, name, version, packages, &meta)
 }
 
 /// A v3 report of `dist` `version` on `perl`/`osname` with `grade` and `text`.

@@ -239,6 +239,19 @@ impl Store {
         Ok(Store { conn, dir, path })
     }
 
+    /// The SQLite connection, for crates whose tables live in the same file (CPAN Testers,
+    /// the web pages' read queries); the index tables are written through
+    /// [`Store::index_transaction`].
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The SQLite connection itself, for a crate that keeps its own connection to the same
+    /// file (CPAN Testers ingest) after the store has brought the schema up to date.
+    pub fn into_connection(self) -> Connection {
+        self.conn
+    }
+
     /// The data directory the store was opened in.
     pub fn data_dir(&self) -> &Path {
         &self.dir

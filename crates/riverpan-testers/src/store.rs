@@ -36,31 +36,19 @@ pub fn ensure_schema(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Opens `DIR/riverpan.sqlite` (creating the directory and file when missing) with the store's
-/// settings (WAL, a busy timeout) and the testers tables.
+/// Opens `DIR/riverpan.sqlite` (creating the directory and file when missing) through the
+/// store, whose settings (WAL, `synchronous=NORMAL`, a busy timeout) and migrations (the testers
+/// tables are migration 5) apply; a store newer than this build is refused there.
 pub fn open(dir: &Path) -> Result<Connection, StoreError> {
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        return Err(StoreError::Corrupt {
-            id: dir.display().to_string(),
-            reason: format!("cannot create the data directory: {e}"),
-        });
-    }
-    // The store's migrations create (or upgrade) the tables; a store newer than this build is
-    // refused there.
-    riverpan_store::Store::open(dir).map_err(|e| StoreError::Corrupt {
+    let store = riverpan_store::Store::open(dir).map_err(|e| StoreError::Corrupt {
         id: dir.display().to_string(),
         reason: e.to_string(),
     })?;
-    let conn = Connection::open(dir.join(riverpan_store::STORE_FILE_NAME))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // WAL lets the server read while a batch is written; NORMAL sync is safe under WAL.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let conn = store.into_connection();
     // 256 MiB of page cache (the default is 2 MiB; pages are allocated only when used): ingest
     // updates B-trees keyed by random ids and dist names, which otherwise go to the OS for most
     // pages once the store holds millions of reports.
     conn.pragma_update(None, "cache_size", -262_144)?;
-    ensure_schema(&conn)?;
     Ok(conn)
 }
 

@@ -795,17 +795,32 @@ async fn schedule_deletion(
         crate::deletion::schedule_blocking(&job_side, &principal, &path)
     })
     .await;
-    match scheduled {
+    deletion_answer(&state, &session, &side, scheduled, |deletion| {
+        format!(
+            "{} will be deleted at {} (cancel until then).",
+            deletion.path,
+            rfc3339(deletion.due_at)
+        )
+    })
+    .await
+}
+
+/// The answer to a deletion form: back to the account page with `notice`, or the page with
+/// the refusal.
+async fn deletion_answer<E: std::fmt::Display>(
+    state: &ServerState,
+    session: &Session,
+    side: &WriteSide,
+    outcome: Result<Result<riverpan_store::DeletionRecord, upload::Answer>, E>,
+    notice: impl FnOnce(&riverpan_store::DeletionRecord) -> String,
+) -> Response {
+    match outcome {
         Ok(Ok(deletion)) => {
             side.notify();
             state.inner.web.flashes.put(
-                &session,
+                session,
                 Flash {
-                    notice: Some(format!(
-                        "{} will be deleted at {} (cancel until then).",
-                        deletion.path,
-                        rfc3339(deletion.due_at)
-                    )),
+                    notice: Some(notice(&deletion)),
                     ..Flash::default()
                 },
             );
@@ -816,7 +831,7 @@ async fn schedule_deletion(
                 error: Some(answer.message),
                 ..Flash::default()
             };
-            account_page(&state, &session, flash, answer.status).await
+            account_page(state, session, flash, answer.status).await
         }
         Err(reason) => internal(reason),
     }
@@ -845,27 +860,10 @@ async fn cancel_deletion(
         crate::deletion::cancel_blocking(&job_side, &principal, id)
     })
     .await;
-    match cancelled {
-        Ok(Ok(deletion)) => {
-            side.notify();
-            state.inner.web.flashes.put(
-                &session,
-                Flash {
-                    notice: Some(format!("The deletion of {} is cancelled.", deletion.path)),
-                    ..Flash::default()
-                },
-            );
-            see_other("/account")
-        }
-        Ok(Err(answer)) => {
-            let flash = Flash {
-                error: Some(answer.message),
-                ..Flash::default()
-            };
-            account_page(&state, &session, flash, answer.status).await
-        }
-        Err(reason) => internal(reason),
-    }
+    deletion_answer(&state, &session, &side, cancelled, |deletion| {
+        format!("The deletion of {} is cancelled.", deletion.path)
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -15,13 +15,12 @@
 //! | `GET /bbc?old=&new=`, `/bbc.json`, `/bbc.csv` | Blead Breaks CPAN |
 //! | `GET /river[?top=N]`, `/river/{dist}?page=` | the river, one distribution's deep reverse dependencies |
 //!
-//! Reads go through a small pool of read-only SQLite connections of this module (the index and
-//! the testers tables are in the same file); search uses a sorted index built once per package
+//! Reads go through the server's pool of store connections (the index and the testers tables
+//! are in the same file); search uses a sorted index built once per package
 //! snapshot; the Blead Breaks CPAN answer is cached per (perls, index generation, newest
 //! report), because at ten million reports computing it takes longer than a page may.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
@@ -32,7 +31,7 @@ use axum::{Json, Router};
 use cpan_distname::DistnameInfo;
 use riverpan_testers::ingest::TestOutput;
 use riverpan_testers::query::{self, Bbc, Counts, QueryError};
-use riverpan_testers::rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use riverpan_testers::rusqlite::{params, Connection, OptionalExtension};
 use riverpan_testers::PerlVersion;
 use riverpan_web::author::{AuthorDist, AuthorPage, HeldPermission};
 use riverpan_web::bbc::{BbcPage, BbcRow, OsBreakdown, PerlChoice};
@@ -62,8 +61,6 @@ const CELL_REPORTS: usize = 500;
 const PER_PAGE: usize = 100;
 /// The largest `?top=` of the river page.
 const MAX_TOP: usize = 10_000;
-/// Idle read connections kept.
-const IDLE_CONNECTIONS: usize = 4;
 
 /// The routes of this module.
 pub(crate) fn routes() -> Router<ServerState> {
@@ -84,10 +81,9 @@ pub(crate) fn routes() -> Router<ServerState> {
         .route("/river/{dist}", get(river_dist))
 }
 
-/// The state of the public pages: read connections, the search index, the BBC answer.
+/// The state of the public pages: the search index and the BBC answer.
 #[derive(Default)]
 pub(crate) struct PublicState {
-    connections: Mutex<Vec<Connection>>,
     search: Mutex<Option<(u64, Arc<SearchIndex>)>>,
     bbc: Mutex<Option<(BbcKey, Arc<Bbc>)>>,
 }
@@ -102,7 +98,7 @@ struct BbcKey {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The guarded values are caches and idle connections: a panic elsewhere cannot have left
+    // The guarded values are caches: a panic elsewhere cannot have left
     // them half-written.
     mutex
         .lock()
@@ -187,32 +183,13 @@ async fn read<T: Send + 'static>(
 ) -> Result<T, Failure> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
-        let public = &state.inner.public_web;
-        let taken = lock(&public.connections).pop();
-        let conn = match taken {
-            Some(conn) => conn,
-            None => open_reader(state.data_dir().join(riverpan_store::STORE_FILE_NAME))?,
-        };
-        let result = read(&conn, &state);
-        if !matches!(result, Err(Failure::Internal(_))) {
-            let mut idle = lock(&public.connections);
-            if idle.len() < IDLE_CONNECTIONS {
-                idle.push(conn);
-            }
-        }
-        result
+        let readers = state.inner.readers.clone();
+        readers
+            .with(|store| Ok::<_, riverpan_store::StoreError>(read(store.connection(), &state)))
+            .map_err(|e| Failure::Internal(e.to_string()))?
     })
     .await
     .map_err(|join| Failure::Internal(join.to_string()))?
-}
-
-fn open_reader(path: PathBuf) -> Result<Connection, Failure> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    Ok(conn)
 }
 
 fn counts(counts: &Counts) -> GradeCounts {

@@ -154,26 +154,35 @@ fn dechunk(mut raw: &[u8]) -> Result<Vec<u8>, Box<dyn Error>> {
     }
 }
 
-/// `dir/NAME-VERSION.tar.gz` made with GNU tar: a META.json (with `requires` as runtime
-/// prerequisites), and one module per package at `version`.
+/// `dir/NAME-VERSION.tar.gz` made with GNU tar: a plain META.json (no prerequisites) and one
+/// module per package at `version`.
 pub fn make_dist(
     dir: &Path,
     name: &str,
     version: &str,
     packages: &[&str],
 ) -> Result<PathBuf, Box<dyn Error>> {
+    let meta = serde_json::json!({
+        "name": name, "version": version, "abstract": "test",
+        "author": ["A <a@example.org>"], "license": ["perl_5"],
+        "dynamic_config": 0, "release_status": "stable", "meta-spec": {"version": 2},
+    });
+    make_dist_with_meta(dir, name, version, packages, &meta)
+}
+
+/// `dir/NAME-VERSION.tar.gz` made with GNU tar: `meta` as META.json, and one module per
+/// package at `version`.
+pub fn make_dist_with_meta(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    packages: &[&str],
+    meta: &serde_json::Value,
+) -> Result<PathBuf, Box<dyn Error>> {
     let root = format!("{name}-{version}");
     let src = dir.join(format!("src-{root}"));
     std::fs::create_dir_all(src.join(&root))?;
-    std::fs::write(
-        src.join(&root).join("META.json"),
-        format!(
-            "{{\"name\":\"{name}\",\"version\":\"{version}\",\"abstract\":\"test\",\
-             \"author\":[\"A <a@example.org>\"],\"license\":[\"perl_5\"],\
-             \"dynamic_config\":0,\"release_status\":\"stable\",\
-             \"meta-spec\":{{\"version\":2}}}}"
-        ),
-    )?;
+    std::fs::write(src.join(&root).join("META.json"), meta.to_string())?;
     for package in packages {
         let file = src
             .join(&root)
