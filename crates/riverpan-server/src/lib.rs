@@ -1,15 +1,17 @@
-//! riverpan's HTTP server.
+//! riverpan's HTTP server: one router for every part, each in its module.
 //!
-//! Today it is a status server; the CPAN mirror, the upload endpoint and the CPAN Testers API
-//! will be mounted on the same router in later releases.  Routes:
+//! | module | routes |
+//! |---|---|
+//! | this file | `GET /api/v1/status` (JSON facts, [`Status`]), `/healthz`, `/metrics` (Prometheus) |
+//! | `mirror` | the CPAN mirror: `/authors/…`, `/modules/…`, `/backpan/…` |
+//! | `metadb` | cpanmetadb: `/v1.0/package/{module}`, `/v1.0/history/{module}` |
+//! | `api`, `openapi` | the JSON API `/api/v1/…` and its OpenAPI document |
+//! | `upload`, `deletion` | `POST /pause/authenquery`, `POST /api/upload`, `/api/v1/deletions` |
+//! | `testers`, `testers_read` | CPAN Testers: Metabase protocol, `/v3/…`, legacy feeds, BBC |
+//! | `river` | `/api/v1/river…`, `/api/v1/rdeps/…` |
+//! | `web` | the HTML pages (`/`, `/dist/…`, `/bbc`, `/river`, `/status`, `/account`, …) |
 //!
-//! | route            | answer                                                        |
-//! |------------------|---------------------------------------------------------------|
-//! | `GET /`          | HTML status page                                              |
-//! | `GET /api/v1/status` | the same facts as JSON ([`Status`])                        |
-//! | `GET /healthz`   | `ok` (text/plain), for load balancers and container probes    |
-//! | `GET /metrics`   | Prometheus text format                                        |
-//! | anything else    | `404 not found` (`405` for a known path with another method)  |
+//! Anything else is `404 not found` (`405` for a known path with another method).
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
