@@ -210,6 +210,21 @@ pub fn read_archive<R: Read>(
     limits: &Limits,
     want: &mut dyn FnMut(&Entry) -> bool,
 ) -> Result<ArchiveListing, ArchiveError> {
+    read_archive_observed(reader, format, limits, want, &mut |_| {})
+}
+
+/// [`read_archive`], also handing every chunk of the decompressed stream of a compressed tar
+/// (`.tar.gz`, `.tar.bz2`, `.tar.xz`) to `observe`, in order, then an empty slice once the
+/// whole stream was read and its checksums verified. A caller that needs a digest of the
+/// decompressed data (CPAN's CHECKSUMS has them) gets it without decompressing twice; without
+/// the final empty slice (an error, a zip, a plain tar) it has no complete stream.
+pub fn read_archive_observed<R: Read>(
+    reader: R,
+    format: ArchiveFormat,
+    limits: &Limits,
+    want: &mut dyn FnMut(&Entry) -> bool,
+    observe: &mut dyn FnMut(&[u8]),
+) -> Result<ArchiveListing, ArchiveError> {
     let (counting, compressed) = CountingReader::new(reader, limits.max_compressed_size);
     if format == ArchiveFormat::Zip {
         let bytes = read_bounded(counting, limits)?;
@@ -224,20 +239,31 @@ pub fn read_archive<R: Read>(
         });
     }
     let (decoder, consumed) = stream::decoder(counting, format)?;
-    let ratio_counter = (format != ArchiveFormat::Tar).then_some(consumed);
+    let compressed_tar = format != ArchiveFormat::Tar;
+    let ratio_counter = compressed_tar.then_some(consumed);
+    let decoder: Box<dyn Read + '_> = if compressed_tar {
+        Box::new(stream::Observed::new(decoder, &mut *observe))
+    } else {
+        decoder
+    };
     let mut source = Source::new(decoder, ratio_counter, limits);
     let mut collector = Collector::new(limits, Syntax::Tar, want);
     tar::read_tar(&mut source, &mut collector)?;
-    if format != ArchiveFormat::Tar {
+    if compressed_tar {
         // Reading to the end verifies the compressed stream's checksums.
         source.drain()?;
+    }
+    let uncompressed_size = source.produced;
+    drop(source);
+    if compressed_tar {
+        observe(&[]);
     }
     Ok(ArchiveListing {
         format,
         entries: collector.entries,
         contents: collector.contents,
         compressed_size: compressed.get(),
-        uncompressed_size: source.produced,
+        uncompressed_size,
     })
 }
 

@@ -145,6 +145,28 @@ impl<R: BufRead, M: Member<R>> Read for Members<R, M> {
     }
 }
 
+/// Hands every chunk read from `inner` to `observe` (never an empty one).
+pub(crate) struct Observed<'o, R> {
+    inner: R,
+    observe: &'o mut dyn FnMut(&[u8]),
+}
+
+impl<'o, R> Observed<'o, R> {
+    pub(crate) fn new(inner: R, observe: &'o mut dyn FnMut(&[u8])) -> Self {
+        Observed { inner, observe }
+    }
+}
+
+impl<R: Read> Read for Observed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        if let Some(chunk) = buf.get(..read).filter(|chunk| !chunk.is_empty()) {
+            (self.observe)(chunk);
+        }
+        Ok(read)
+    }
+}
+
 /// Buffers the compressed input and counts the bytes the decompressor actually consumed
 /// (not the read-ahead), so the ratio check is exact even for files smaller than the buffer.
 struct Consumed<R> {

@@ -229,3 +229,51 @@ fn sizes_reported() {
         total + "README".len() as u64
     );
 }
+
+/// The observer sees the whole decompressed stream, trailing tar padding included, then one
+/// empty slice; a corrupt stream never gets the empty slice.
+#[test]
+fn the_observer_sees_the_whole_decompressed_stream_then_the_end() {
+    let mut plain = tar_dist().finish();
+    // Extra zero blocks after the end-of-archive marker are part of the stream too.
+    plain.extend_from_slice(&[0u8; 4096]);
+    for format in TAR_FORMATS {
+        if format == ArchiveFormat::Tar {
+            continue;
+        }
+        let bytes = compress(format, &plain);
+        let mut seen = Vec::new();
+        let mut ends = 0;
+        let mut observe = |chunk: &[u8]| {
+            if chunk.is_empty() {
+                ends += 1;
+            } else {
+                assert_eq!(ends, 0, "bytes after the end");
+                seen.extend_from_slice(chunk);
+            }
+        };
+        let listing = cpan_archive::read_archive_observed(
+            bytes.as_slice(),
+            format,
+            &Limits::default(),
+            &mut |_| false,
+            &mut observe,
+        );
+        assert!(listing.is_ok(), "{format:?}: {listing:?}");
+        assert_eq!(ends, 1, "{format:?}");
+        assert_eq!(seen, plain, "{format:?}");
+
+        // Cut short: an error, and no end.
+        let cut = &bytes[..bytes.len() - 8];
+        let mut ends = 0;
+        let result = cpan_archive::read_archive_observed(
+            cut,
+            format,
+            &Limits::default(),
+            &mut |_| false,
+            &mut |chunk: &[u8]| ends += usize::from(chunk.is_empty()),
+        );
+        assert!(result.is_err(), "{format:?}");
+        assert_eq!(ends, 0, "{format:?}");
+    }
+}

@@ -30,7 +30,9 @@ enum TestersCommand {
         json: bool,
     },
     /// Blead Breaks CPAN: dists whose latest release passes on the old perl and fails on the
-    /// new one (andk's candidate filter; strong candidates first).
+    /// new one ("breaks"), then those the new perl fixed ("fixed"), then those with mixed
+    /// results ("mixed"), each under its heading (andk's candidate filter; strong candidates,
+    /// with no mixed results on either perl, first).
     Bbc {
         /// The old perl [default: the latest stable perl with reports].
         #[arg(long, value_name = "PERL")]
@@ -87,6 +89,58 @@ fn parse_perl(s: Option<&str>) -> anyhow::Result<Option<PerlVersion>> {
         .transpose()
 }
 
+/// The text form of a BBC answer: a summary line, then the candidates of each verdict under
+/// their own heading, breaks first (the answer is already in that order).
+fn write_bbc_text(out: &mut impl Write, bbc: &query::Bbc) -> io::Result<()> {
+    let count = |verdict| {
+        bbc.candidates
+            .iter()
+            .filter(|e| e.verdict == verdict)
+            .count()
+    };
+    writeln!(
+        out,
+        "# {} candidates, old perl {}, new perl {}: {} break, {} fixed, {} mixed (* = strong: no mixed results on either perl)",
+        bbc.candidates.len(),
+        bbc.old,
+        bbc.new,
+        count(query::Verdict::Breaks),
+        count(query::Verdict::Fixed),
+        count(query::Verdict::Mixed),
+    )?;
+    for verdict in query::Verdict::ALL {
+        let n = count(verdict);
+        if n == 0 {
+            continue;
+        }
+        let heading = match verdict {
+            query::Verdict::Breaks => format!("Breaks on {}", bbc.new),
+            query::Verdict::Fixed => format!("Fixed by {}", bbc.new),
+            query::Verdict::Mixed => "Mixed results".to_string(),
+        };
+        writeln!(out)?;
+        writeln!(out, "## {heading} ({n})")?;
+        for e in bbc.candidates.iter().filter(|e| e.verdict == verdict) {
+            writeln!(
+                out,
+                "{} {}/{}-{}  old {}/{}  new {}/{}  first fail {}  last pass {}  {}",
+                if e.strong { "*" } else { " " },
+                e.author.as_deref().unwrap_or("?"),
+                e.dist,
+                e.version,
+                e.old.pass,
+                e.old.fail,
+                e.new.pass,
+                e.new.fail,
+                e.first_failing_dev_perl.as_deref().unwrap_or("-"),
+                e.last_passing_dev_perl.as_deref().unwrap_or("-"),
+                e.sample_fail_reports.first().map_or("", String::as_str),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs `riverpan testers ...`.
 pub(crate) fn run(globals: &GlobalOptions, args: &TestersArgs) -> anyhow::Result<ExitCode> {
     let mut conn = store::open(&globals.data_dir)
@@ -120,30 +174,7 @@ pub(crate) fn run(globals: &GlobalOptions, args: &TestersArgs) -> anyhow::Result
             if *json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&bbc)?)?;
             } else {
-                writeln!(
-                    out,
-                    "# {} candidates, old perl {}, new perl {} (* = passes old, fails new)",
-                    bbc.candidates.len(),
-                    bbc.old,
-                    bbc.new
-                )?;
-                for e in &bbc.candidates {
-                    writeln!(
-                        out,
-                        "{} {}/{}-{}  old {}/{}  new {}/{}  first fail {}  last pass {}  {}",
-                        if e.strong { "*" } else { " " },
-                        e.author.as_deref().unwrap_or("?"),
-                        e.dist,
-                        e.version,
-                        e.old.pass,
-                        e.old.fail,
-                        e.new.pass,
-                        e.new.fail,
-                        e.first_failing_dev_perl.as_deref().unwrap_or("-"),
-                        e.last_passing_dev_perl.as_deref().unwrap_or("-"),
-                        e.sample_fail_reports.first().map_or("", String::as_str),
-                    )?;
-                }
+                write_bbc_text(&mut out, &bbc)?;
             }
         }
         TestersCommand::Beforemaintrelease {

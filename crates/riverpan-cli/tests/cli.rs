@@ -775,3 +775,37 @@ fn serve_refuses_a_corrupt_store() -> TestResult {
     );
     Ok(())
 }
+
+/// `riverpan upload` of a document twice is accepted both times (PAUSE's may_overwrite_file);
+/// of an archive twice is refused with PAUSE's reason, never with a store error.
+#[test]
+fn upload_twice_overwrites_documents_and_refuses_archives() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let dir = scratch.path();
+    let ok = |args: &[&str]| -> Result<String, Box<dyn Error>> {
+        let output = run_in(dir, args, "")?;
+        assert!(
+            output.status.success(),
+            "riverpan {args:?}: {}",
+            stderr_of(&output)
+        );
+        stdout_of(&output)
+    };
+    ok(&["init"])?;
+    ok(&["user", "add", "NOTARY"])?;
+    for take in 1..=2 {
+        std::fs::write(dir.join("Release-Notes.md"), format!("take {take}\n"))?;
+        ok(&["upload", "--as", "NOTARY", "Release-Notes.md"])?;
+    }
+    let stored = dir.join("riverpan-data/cpan/authors/id/N/NO/NOTARY/Release-Notes.md");
+    assert_eq!(std::fs::read_to_string(stored)?, "take 2\n");
+
+    std::fs::write(dir.join("Foo-1.0.tar.gz"), b"not really an archive")?;
+    ok(&["upload", "--as", "NOTARY", "Foo-1.0.tar.gz"])?;
+    let again = run_in(dir, &["upload", "--as", "NOTARY", "Foo-1.0.tar.gz"], "")?;
+    assert_eq!(again.status.code(), Some(1));
+    let message = stderr_of(&again);
+    assert!(message.contains("uploaded before"), "{message}");
+    assert!(!message.contains("store:"), "{message}");
+    Ok(())
+}

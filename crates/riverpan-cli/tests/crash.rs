@@ -278,5 +278,24 @@ fn import_killed_at_random_moments() -> TestResult {
     let accepted = check_consistency(data.path())?;
     assert_eq!(accepted.len(), 120);
     eprintln!("a kill landed in the middle of an import: {seen_partial}");
+
+    // Killed after a batch's files were made durable, before its rows commit: nothing of
+    // that batch is accepted, the batches before it are, and importing again finishes it.
+    let data = tempfile::tempdir()?;
+    ok(riverpan(data.path()).args(["init", "--policy", "pause"]))?;
+    let status = riverpan(data.path())
+        .arg("import")
+        .arg(work.path().join("tree"))
+        .env("RIVERPAN_IMPORT_BATCH", "50")
+        .env("RIVERPAN_FAILPOINT", "import_before_commit")
+        .stderr(Stdio::null())
+        .status()?;
+    assert!(!status.success());
+    let accepted = check_consistency(data.path())?;
+    assert!(accepted.is_empty(), "{accepted:?}");
+    ok(riverpan(data.path())
+        .arg("import")
+        .arg(work.path().join("tree")))?;
+    assert_eq!(check_consistency(data.path())?.len(), 120);
     Ok(())
 }

@@ -304,3 +304,104 @@ fn report_prints_one_stored_report() -> TestResult {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no report no-such-report"));
     Ok(())
 }
+
+/// Stores `(dist, perl, grade, how many)` reports of version 1.0.
+fn store_reports(data: &Path, reports: &[(&str, &str, &str, usize)]) -> TestResult {
+    let mut conn = riverpan_testers::store::open(data)?;
+    let mut batch = Vec::new();
+    for (dist, perl, grade, n) in reports {
+        for _ in 0..*n {
+            let value = serde_json::json!({
+                "id": format!("00000000-0000-4000-8000-{:012}", batch.len() + 1),
+                "reporter": {"email": "smoker@example.org"},
+                "environment": {
+                    "language": {"name": "Perl 5", "version": perl, "archname": "x86_64-linux"},
+                    "system": {"osname": "linux", "osversion": "6.1"},
+                },
+                "distribution": {"name": dist, "version": "1.0"},
+                "result": {"grade": grade, "output": {"uncategorized": "t/basic.t .. ok"}},
+            });
+            batch.push(
+                riverpan_testers::ingest::validate(&value)
+                    .map_err(|e| format!("invalid fixture: {e:?}"))?,
+            );
+        }
+    }
+    riverpan_testers::ingest(&mut conn, &batch)?;
+    Ok(())
+}
+
+#[test]
+fn bbc_says_which_candidates_break_and_which_the_new_perl_fixed() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    store_reports(
+        &data,
+        &[
+            // Sorts first by name, yet fixed by the new perl: listed after the break.
+            ("Aaa-Fixed", "5.42.0", "fail", 3),
+            ("Aaa-Fixed", "5.43.9", "pass", 3),
+            ("Zzz-Broken", "5.42.0", "pass", 2),
+            ("Zzz-Broken", "5.43.9", "fail", 1),
+            ("Mid-Mixed", "5.42.0", "pass", 1),
+            ("Mid-Mixed", "5.42.0", "fail", 1),
+        ],
+    )?;
+    let json: Value = serde_json::from_str(&ok(riverpan(&data, &["testers", "bbc", "--json"])?)?)?;
+    let got: Vec<(&str, &str, bool)> = json["candidates"]
+        .as_array()
+        .ok_or("candidates")?
+        .iter()
+        .map(|c| {
+            (
+                c["dist"].as_str().unwrap_or_default(),
+                c["verdict"].as_str().unwrap_or_default(),
+                c["strong"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Zzz-Broken", "breaks", true),
+            ("Aaa-Fixed", "fixed", true),
+            ("Mid-Mixed", "mixed", false),
+        ]
+    );
+
+    let text = ok(riverpan(&data, &["testers", "bbc"])?)?;
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "# 3 candidates, old perl 5.42.0, new perl 5.43.9: 1 break, 1 fixed, 1 mixed"
+        ),
+        "{text}"
+    );
+    let headed: Vec<(&str, Option<&str>)> = lines
+        .iter()
+        .filter(|l| l.starts_with("## "))
+        .map(|heading| {
+            // The dist of the line under the heading.
+            let at = lines.iter().position(|l| l == heading).unwrap_or(0);
+            let under = lines
+                .get(at + 1)
+                .and_then(|l| l.split_whitespace().find(|word| word.contains('/')))
+                .and_then(|name| name.split('/').nth(1));
+            (*heading, under)
+        })
+        .collect();
+    assert_eq!(
+        headed,
+        [
+            ("## Breaks on 5.43.9 (1)", Some("Zzz-Broken-1.0")),
+            ("## Fixed by 5.43.9 (1)", Some("Aaa-Fixed-1.0")),
+            ("## Mixed results (1)", Some("Mid-Mixed-1.0")),
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("* ?/Zzz-Broken-1.0  old 2/0  new 0/1"),
+        "{text}"
+    );
+    Ok(())
+}

@@ -272,6 +272,27 @@ fn cpan_upload_with_a_password_and_a_token_then_409_then_delete() -> TestResult 
     assert!(!output.status.success());
     assert!(text(&output).contains("409"), "{}", text(&output));
 
+    // A document may be sent again under its name (PAUSE's may_overwrite_file): cpan-upload
+    // succeeds each time and the file served is the last one.
+    let notes = scratch.path().join("Release-Notes.md");
+    for round in 1..=3 {
+        std::fs::write(&notes, format!("# Notes, take {round}\n"))?;
+        let output = cpan_upload(&server, &home, "NEILB", "pa55 word", &notes)?;
+        assert!(output.status.success(), "round {round}: {}", text(&output));
+        assert!(
+            text(&output).contains("PAUSE add message sent ok [200]"),
+            "{}",
+            text(&output)
+        );
+    }
+    let notes_path = data.join("cpan/authors/id/N/NE/NEILB/Release-Notes.md");
+    assert_eq!(std::fs::read_to_string(&notes_path)?, "# Notes, take 3\n");
+    let notes_upload = riverpan_store::Store::open(&data)?
+        .reader()
+        .upload_by_path("N/NE/NEILB/Release-Notes.md")?
+        .ok_or("no upload row for the notes")?;
+    assert_eq!(notes_upload.size, "# Notes, take 3\n".len() as i64);
+
     // 1.1 replaces 1.0 in the index, so only 1.1 can be waited for in 02packages.
     wait_indexed(&data, "N/NE/NEILB/Foo-Bar-1.1.tar.gz")?;
     let first_state = riverpan_store::Store::open(&data)?

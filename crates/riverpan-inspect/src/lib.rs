@@ -167,8 +167,20 @@ pub fn inspect_file(path: &Path, limits: &Limits) -> Result<DistInspection, Insp
 /// after `authors/id/` counts; otherwise the base name).
 pub fn inspect_reader<R: Read>(
     name: &str,
+    reader: R,
+    limits: &Limits,
+) -> Result<DistInspection, InspectError> {
+    inspect_reader_observed(name, reader, limits, &mut |_| {})
+}
+
+/// [`inspect_reader`], handing the decompressed stream of a compressed tar to `observe` as
+/// [`cpan_archive::read_archive_observed`] does: every chunk, then an empty slice when the whole
+/// stream was read. (Archives the name rules stop before reading are not read at all.)
+pub fn inspect_reader_observed<R: Read>(
+    name: &str,
     mut reader: R,
     limits: &Limits,
+    observe: &mut dyn FnMut(&[u8]),
 ) -> Result<DistInspection, InspectError> {
     let dist = dist_path(name);
     let mut inspection = DistInspection::empty(name);
@@ -197,7 +209,7 @@ pub fn inspect_reader<R: Read>(
     };
     let chained = std::io::Cursor::new(head).chain(reader);
     let mut want = |entry: &cpan_archive::Entry| wanted(&entry.path);
-    match cpan_archive::read_archive(chained, format, limits, &mut want) {
+    match cpan_archive::read_archive_observed(chained, format, limits, &mut want, observe) {
         Ok(listing) => {
             inspect_listing(&mut inspection, &listing, naming.regular_perl);
             Ok(inspection)

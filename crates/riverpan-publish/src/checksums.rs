@@ -144,7 +144,7 @@ type DigestStrings = (String, String);
 
 /// Digests of the raw file and, when `compression` says so, of its decompressed content, in one pass.
 fn digest_file(
-    file: File,
+    file: impl Read,
     compression: Compression,
 ) -> io::Result<(DigestStrings, Option<DigestStrings>)> {
     let raw = DigestingReader {
@@ -247,6 +247,79 @@ pub fn checksum_entry(path: &Path) -> io::Result<ChecksumEntry> {
         md5_unbz2,
         isdir: false,
         issymlink,
+    })
+}
+
+/// SHA-256 and MD5 of a stream, computed as it passes by: a caller that reads a file's data anyway (the import
+/// inspects every archive) hands the decompressed stream here instead of having [`checksum_entry`] decompress
+/// it a second time.
+#[derive(Default, Clone)]
+pub struct StreamDigests(DigestPair);
+
+impl StreamDigests {
+    /// Adds the next bytes of the stream.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The lowercase hex SHA-256 and MD5 of everything added.
+    pub fn finish(self) -> (String, String) {
+        self.0.finish()
+    }
+}
+
+/// Whether CHECKSUMS records digests of the decompressed data of a file of this name (`.gz`, `.tgz`: ungz;
+/// `.bz2`, `.tbz`: unbz2), the stream a caller would pass to [`checksum_entry_of_bytes`].
+pub fn has_decompressed_digests(name: &str) -> bool {
+    compression_of(name) != Compression::None
+}
+
+/// The entry of a file whose bytes are in memory, as [`checksum_entry`] computes it from disk. `decoded` is the
+/// SHA-256 and MD5 of the file's complete decompressed stream when the caller has them (see [`StreamDigests`]);
+/// with `None` they are computed here when the name calls for them.
+pub fn checksum_entry_of_bytes(
+    name: &str,
+    bytes: &[u8],
+    mtime: SystemTime,
+    decoded: Option<(String, String)>,
+) -> io::Result<ChecksumEntry> {
+    let compression = compression_of(name);
+    let (raw, computed) = match (compression, decoded) {
+        (Compression::None, _) => {
+            let mut raw = DigestPair::default();
+            raw.update(bytes);
+            (raw.finish(), None)
+        }
+        (_, Some(decoded)) => {
+            let mut raw = DigestPair::default();
+            raw.update(bytes);
+            (raw.finish(), Some(decoded))
+        }
+        (_, None) => digest_file(bytes, compression)?,
+    };
+    let (sha256, md5) = raw;
+    let (mut sha256_ungz, mut md5_ungz, mut sha256_unbz2, mut md5_unbz2) = (None, None, None, None);
+    if let Some((sha, md)) = computed {
+        if compression == Compression::Gzip {
+            sha256_ungz = Some(sha);
+            md5_ungz = Some(md);
+        } else {
+            sha256_unbz2 = Some(sha);
+            md5_unbz2 = Some(md);
+        }
+    }
+    Ok(ChecksumEntry {
+        name: name.to_string(),
+        size: bytes.len() as u64,
+        mtime,
+        sha256,
+        md5,
+        sha256_ungz,
+        md5_ungz,
+        sha256_unbz2,
+        md5_unbz2,
+        isdir: false,
+        issymlink: false,
     })
 }
 
@@ -420,6 +493,47 @@ mod tests {
         for name in ["Foo-1.tar.gz", "Foo-1.meta", "readme.txt", "checksums"] {
             assert!(!is_excluded_from_checksums(name), "{name}");
         }
+    }
+
+    /// An entry from bytes in memory is the entry `checksum_entry` computes from the file, with or without the
+    /// decompressed digests supplied by the caller.
+    #[test]
+    fn entries_from_bytes_match_entries_from_disk() -> io::Result<()> {
+        use std::io::Write;
+        let dir = tempfile::tempdir()?;
+        let data = b"some tar bytes, say".repeat(100);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&data)?;
+        let gz = gz.finish()?;
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        bz.write_all(&data)?;
+        let bz = bz.finish()?;
+        let cases: [(&str, &[u8]); 5] = [
+            ("Foo-1.tar.gz", &gz),
+            ("Foo-1.tbz", &bz),
+            ("Foo-1.zip", &data),
+            ("notes.txt.gz", b"not gzip at all"),
+            ("Foo-1.tgz", &gz[..gz.len() / 2]),
+        ];
+        for (name, bytes) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes)?;
+            let on_disk = checksum_entry(&path)?;
+            let from_bytes = checksum_entry_of_bytes(name, bytes, on_disk.mtime, None)?;
+            assert_eq!(from_bytes, on_disk, "{name}");
+        }
+        let mut stream = StreamDigests::default();
+        for chunk in data.chunks(7) {
+            stream.update(chunk);
+        }
+        let path = dir.path().join("Foo-1.tar.gz");
+        let on_disk = checksum_entry(&path)?;
+        let given =
+            checksum_entry_of_bytes("Foo-1.tar.gz", &gz, on_disk.mtime, Some(stream.finish()))?;
+        assert_eq!(given, on_disk);
+        assert!(has_decompressed_digests("Foo-1.tar.gz") && has_decompressed_digests("x.tbz"));
+        assert!(!has_decompressed_digests("Foo-1.zip") && !has_decompressed_digests("x.tar.xz"));
+        Ok(())
     }
 
     #[test]

@@ -20,8 +20,9 @@ mod write;
 
 pub use authors::{authors_txt, mailrc, AuthorEntry};
 pub use checksums::{
-    checksum_entries_of_dir, checksum_entry, checksums_file, is_excluded_from_checksums,
-    ChecksumEntry, CHECKSUMS_WRITER,
+    checksum_entries_of_dir, checksum_entry, checksum_entry_of_bytes, checksums_file,
+    has_decompressed_digests, is_excluded_from_checksums, ChecksumEntry, StreamDigests,
+    CHECKSUMS_WRITER,
 };
 pub use date::http_date;
 pub use packages::{
@@ -30,6 +31,6 @@ pub use packages::{
 };
 pub use perms::{modlist_stub, perms_txt, PermissionKind, PermissionLine};
 pub use write::{
-    gz_path, gzip_bytes, read_gz_text, write_atomically, write_atomically_with, write_gz_only,
-    write_text_and_gz, GZIP_LEVEL,
+    gz_path, gzip_bytes, make_durable, read_gz_text, replace_atomically, write_atomically,
+    write_atomically_with, write_gz_only, write_text_and_gz, GZIP_LEVEL,
 };

@@ -25,10 +25,12 @@ use riverpan_store::{
 use sha2::{Digest, Sha256};
 
 mod deletion;
+mod import;
 mod mail;
 mod publish;
 mod river;
 pub use deletion::DeletedUpload;
+pub use import::ImportSummary;
 pub use mail::{MailConfig, MailError};
 pub use river::{river_from_store, river_requires, RiverRefresh, RIVER_PHASES, RIVER_RELATIONSHIP};
 
@@ -601,107 +603,6 @@ impl Repository {
         Ok(reader.report(upload.id)?)
     }
 
-    /// Replays a CPAN-like `authors/id/...` tree as uploads, oldest file first; authors are
-    /// registered as needed. Returns the number of files uploaded and those skipped with why.
-    pub fn import(
-        &mut self,
-        tree: &Path,
-        progress: &(dyn Fn(u64, u64) + Sync),
-    ) -> Result<ImportSummary, RepositoryError> {
-        let id_root = if tree.join("authors/id").is_dir() {
-            tree.join("authors/id")
-        } else {
-            tree.to_path_buf()
-        };
-        let mut files = Vec::new();
-        collect_files(&id_root, &id_root, &mut files)?;
-        files.sort_by(|a, b| a.mtime.cmp(&b.mtime).then_with(|| a.path.cmp(&b.path)));
-        let total = files.len() as u64;
-        // Reading and inspecting is independent per file: both cores; indexing is sequential.
-        use rayon::prelude::*;
-        let prepared: Vec<Result<PreparedUpload, RepositoryError>> = files
-            .par_iter()
-            .map(|found| prepare_import(&id_root, found))
-            .collect();
-        let policy = self.policy()?;
-        let mut summary = ImportSummary::default();
-        let mut done = 0u64;
-        let mut tx = self.store.index_transaction()?;
-        // Uploads per transaction: large batches make an import fast; a crash loses at most the
-        // batch in progress (those files are simply imported again). The crash test sets it low.
-        let batch: usize = std::env::var("RIVERPAN_IMPORT_BATCH")
-            .ok()
-            .and_then(|value| value.parse().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or(500);
-        let mut in_batch = 0;
-        for prepared in prepared {
-            done += 1;
-            progress(done, total);
-            let prepared = match prepared {
-                Ok(prepared) => prepared,
-                Err(error) => {
-                    summary.skipped.push(error.to_string());
-                    continue;
-                }
-            };
-            if tx.upload_by_path(&prepared.path)?.is_some() {
-                summary
-                    .skipped
-                    .push(format!("{}: already uploaded", prepared.path));
-                continue;
-            }
-            if tx.author(&prepared.userid)?.is_none() {
-                tx.upsert_author(
-                    &AuthorRecord {
-                        userid: prepared.userid.clone(),
-                        fullname: prepared.userid.clone(),
-                        email: None,
-                        pumpking: false,
-                    },
-                    prepared.mtime,
-                )?;
-                tx.bump_counter(publish::AUTHORS_COUNTER)?;
-            }
-            let target = self.cpan.join("authors/id").join(&prepared.path);
-            if prepared.source != target {
-                write_file_durably(&target, &prepared.bytes, prepared.mtime)?;
-            }
-            let upload_id = tx.insert_upload(
-                &prepared.path,
-                &prepared.userid,
-                prepared.bytes.len() as i64,
-                &prepared.sha256,
-                prepared.mtime,
-                prepared.mtime,
-            )?;
-            let upload = Upload {
-                uploader: prepared.userid.clone(),
-                dist: prepared.path.clone(),
-                mtime: prepared.mtime,
-            };
-            index_in(
-                &tx,
-                upload_id,
-                &upload,
-                &prepared.inspection,
-                policy,
-                prepared.mtime,
-            )?;
-            summary.uploaded += 1;
-            in_batch += 1;
-            if in_batch == batch {
-                tx.commit()?;
-                tx = self.store.index_transaction()?;
-                in_batch = 0;
-            }
-        }
-        tx.commit()?;
-        self.publish()?;
-        self.keep_river_current();
-        Ok(summary)
-    }
-
     /// Recomputes the index from the upload history (in upload order, with the permissions an
     /// administrator granted replayed first) and republishes. Unchanged files are not rewritten,
     /// so the result is byte-identical when nothing changed.
@@ -756,8 +657,17 @@ impl Repository {
     }
 
     fn publish_scoped(&self, scope: publish::ChecksumScope<'_>) -> Result<(), RepositoryError> {
+        self.publish_with(scope, None)
+    }
+
+    /// Publishes, taking CHECKSUMS entries from `known` where they still describe the file.
+    fn publish_with(
+        &self,
+        scope: publish::ChecksumScope<'_>,
+        known: Option<&import::KnownChecksums>,
+    ) -> Result<(), RepositoryError> {
         let generation = self.store.index_generation()?;
-        publish::publish_all(&self.store, &self.cpan, self.now(), scope)?;
+        publish::publish_all(&self.store, &self.cpan, self.now(), scope, known)?;
         failpoint("before_published_mark");
         self.store
             .set_setting(PUBLISHED_GENERATION, &generation.to_string())?;
@@ -783,119 +693,6 @@ pub struct QueuedUpload {
     pub path: String,
     /// The precheck's warning, when `upload_precheck = warn` found one.
     pub precheck_warning: Option<String>,
-}
-
-/// What `import` did.
-#[derive(Debug, Default)]
-pub struct ImportSummary {
-    /// Files uploaded.
-    pub uploaded: u64,
-    /// Files not uploaded, with why.
-    pub skipped: Vec<String>,
-}
-
-struct FoundFile {
-    path: String,
-    mtime: i64,
-}
-
-struct PreparedUpload {
-    path: String,
-    userid: String,
-    source: PathBuf,
-    bytes: Vec<u8>,
-    sha256: String,
-    mtime: i64,
-    inspection: DistInspection,
-}
-
-fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FoundFile>) -> Result<(), RepositoryError> {
-    let entries = std::fs::read_dir(dir).map_err(io_error(format!("reading {}", dir.display())))?;
-    for entry in entries {
-        let entry = entry.map_err(io_error(format!("reading {}", dir.display())))?;
-        let path = entry.path();
-        let metadata =
-            std::fs::metadata(&path).map_err(io_error(format!("stat {}", path.display())))?;
-        if metadata.is_dir() {
-            collect_files(root, &path, out)?;
-            continue;
-        }
-        let Ok(relative) = path.strip_prefix(root) else {
-            continue;
-        };
-        let relative = relative.to_string_lossy().into_owned();
-        let name = relative.rsplit('/').next().unwrap_or(&relative);
-        if name.starts_with("CHECKSUMS") || name.starts_with('.') {
-            continue;
-        }
-        let mtime = metadata
-            .modified()
-            .ok()
-            .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_secs() as i64);
-        out.push(FoundFile {
-            path: relative,
-            mtime,
-        });
-    }
-    Ok(())
-}
-
-/// The author of a path `X/XX/AUTHOR/...` (also accepts `AUTHOR/...`).
-fn author_of(path: &str) -> Option<String> {
-    let parts: Vec<&str> = path.split('/').collect();
-    let userid = if parts.len() >= 4
-        && parts[0].len() == 1
-        && parts[1].len() == 2
-        && parts[2].starts_with(parts[1])
-        && parts[1].starts_with(parts[0])
-    {
-        parts[2]
-    } else if parts.len() >= 2 {
-        parts[0]
-    } else {
-        return None;
-    };
-    check_userid(userid).ok()?;
-    Some(userid.to_string())
-}
-
-fn prepare_import(root: &Path, found: &FoundFile) -> Result<PreparedUpload, RepositoryError> {
-    let userid = author_of(&found.path).ok_or_else(|| {
-        RepositoryError::BadFileName(format!(
-            "{}: not below an author directory (X/XX/AUTHOR/)",
-            found.path
-        ))
-    })?;
-    let name = found.path.rsplit('/').next().unwrap_or(&found.path);
-    let source = root.join(&found.path);
-    let bytes =
-        std::fs::read(&source).map_err(io_error(format!("reading {}", source.display())))?;
-    // Subdirectories of an author's directory are kept (PAUSE allows them).
-    let below_author = found
-        .path
-        .split_once(&format!("{userid}/"))
-        .map_or(name, |(_, rest)| rest);
-    let path = format!("{}/{below_author}", author_dir(&userid));
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let inspection = riverpan_inspect::inspect_reader(
-        &format!("authors/id/{path}"),
-        std::io::Cursor::new(&bytes),
-        &cpan_archive::Limits::default(),
-    )
-    .map_err(|error| RepositoryError::Io {
-        what: format!("inspecting {path}"),
-        source: std::io::Error::other(error.to_string()),
-    })?;
-    Ok(PreparedUpload {
-        path,
-        userid,
-        source,
-        bytes,
-        sha256,
-        mtime: found.mtime,
-        inspection,
-    })
 }
 
 fn replay_grant(
@@ -1154,11 +951,6 @@ mod tests {
     #[test]
     fn author_dirs_and_ids() {
         assert_eq!(author_dir("NEILB"), "N/NE/NEILB");
-        assert_eq!(
-            author_of("N/NE/NEILB/Foo-1.tar.gz").as_deref(),
-            Some("NEILB")
-        );
-        assert_eq!(author_of("NEILB/Foo-1.tar.gz").as_deref(), Some("NEILB"));
         assert!(check_userid("ANDK").is_ok());
         assert!(check_userid("andk").is_err());
         assert!(check_userid("A").is_err());

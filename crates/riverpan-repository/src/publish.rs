@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use riverpan_publish::{AuthorEntry, FileHeader, IndexedPackage, PermissionKind, PermissionLine};
 use riverpan_store::Store;
 
+use crate::import::KnownChecksums;
 use crate::{io_error, RepositoryError};
 
 /// Counter of permission changes (06perms is regenerated only when it moved).
@@ -47,6 +48,7 @@ pub(crate) fn publish_all(
     cpan: &Path,
     now: i64,
     scope: ChecksumScope<'_>,
+    known: Option<&KnownChecksums>,
 ) -> Result<(), RepositoryError> {
     let reader = store.reader();
     let date = UNIX_EPOCH + Duration::from_secs(now.max(0) as u64);
@@ -146,14 +148,24 @@ pub(crate) fn publish_all(
             }
         }
     }
-    for (dir, names) in dirs {
-        if let ChecksumScope::Only(only) = &scope {
-            if !only.contains(&dir) {
-                continue;
-            }
+    // Many CHECKSUMS (an import, a rebuild) are written first and made durable together;
+    // one (an upload) is synced on its own, which is cheaper than syncing the file system.
+    let selected: Vec<(String, BTreeSet<String>)> = dirs
+        .into_iter()
+        .filter(|(dir, _)| match &scope {
+            ChecksumScope::Only(only) => only.contains(dir),
+            ChecksumScope::All => true,
+        })
+        .collect();
+    let batched = selected.len() > 8;
+    let mut written = Vec::new();
+    for (dir, names) in selected {
+        let id_root = cpan.join("authors/id");
+        if let Some(path) = write_checksums(&id_root, &dir, &names, date, known, batched)? {
+            written.push(path);
         }
-        write_checksums(&cpan.join("authors/id"), &dir, &names, date)?;
     }
+    riverpan_publish::make_durable(&written).map_err(io_error("making CHECKSUMS durable"))?;
     Ok(())
 }
 
@@ -171,13 +183,16 @@ fn write_if_body_changed(path: &Path, text: &str, with_gz: bool) -> Result<(), R
         .map_err(io_error(format!("writing {}", path.display())))
 }
 
-/// One author directory's CHECKSUMS, rewritten only when an entry changed.
+/// One author directory's CHECKSUMS, rewritten only when an entry changed. An entry in `known`
+/// (computed when the file was imported) is used while the file keeps its size and mtime.
 fn write_checksums(
     id_root: &Path,
     dir: &str,
     names: &BTreeSet<String>,
     date: SystemTime,
-) -> Result<(), RepositoryError> {
+    known: Option<&KnownChecksums>,
+    batched: bool,
+) -> Result<Option<std::path::PathBuf>, RepositoryError> {
     let full = id_root.join(dir);
     let mut entries = Vec::new();
     for name in names {
@@ -186,8 +201,21 @@ fn write_checksums(
             continue;
         }
         let path = full.join(name);
-        let checksum = riverpan_publish::checksum_entry(&path)
-            .map_err(io_error(format!("checksumming {}", path.display())))?;
+        let still_valid = |entry: &&riverpan_publish::ChecksumEntry| {
+            std::fs::metadata(&path).is_ok_and(|metadata| {
+                metadata.is_file()
+                    && metadata.len() == entry.size
+                    && metadata.modified().is_ok_and(|mtime| mtime == entry.mtime)
+            })
+        };
+        let cached = known
+            .and_then(|known| known.get(&format!("{dir}/{name}")))
+            .filter(still_valid);
+        let checksum = match cached {
+            Some(entry) => entry.clone(),
+            None => riverpan_publish::checksum_entry(&path)
+                .map_err(io_error(format!("checksumming {}", path.display())))?,
+        };
         entries.push(checksum);
     }
     let text = riverpan_publish::checksums_file(&entries, date, dir);
@@ -195,8 +223,15 @@ fn write_checksums(
     let old = std::fs::read_to_string(&path).ok();
     let body = |text: &str| text.split_once('\n').map(|(_, rest)| rest.to_string());
     if old.as_deref().and_then(body) == body(&text) {
-        return Ok(());
+        return Ok(None);
     }
-    riverpan_publish::write_atomically(&path, text.as_bytes())
-        .map_err(io_error(format!("writing {}", path.display())))
+    if batched {
+        riverpan_publish::replace_atomically(&path, text.as_bytes())
+            .map_err(io_error(format!("writing {}", path.display())))?;
+        Ok(Some(path))
+    } else {
+        riverpan_publish::write_atomically(&path, text.as_bytes())
+            .map_err(io_error(format!("writing {}", path.display())))?;
+        Ok(None)
+    }
 }

@@ -393,3 +393,272 @@ fn queued_uploads_survive_a_restart_and_are_indexed_in_order() -> TestResult {
     );
     Ok(())
 }
+
+/// The uploads rows of `path` (every state, deleted or not).
+fn upload_rows(repository: &Repository, path: &str) -> Vec<(i64, i64, String, String)> {
+    let conn = repository.store().connection();
+    let mut statement = conn
+        .prepare("SELECT id, size, sha256, state FROM uploads WHERE path = ?1")
+        .unwrap();
+    statement
+        .query_map([path], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// PAUSE's `may_overwrite_file` (pause.md §1.1, scenario 56): a README-like or document file may
+/// be uploaded again under its name; it replaces the file, stays one upload, indexes nothing.
+#[test]
+fn overwritable_files_can_be_uploaded_again() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    let mut repository = Repository::open(data.path())?;
+    repository.add_author(&author("NOTARY"))?;
+    let archive = dist(work.path(), "Foo-Bar", "1.0", &[("Foo::Bar", "1.0")]);
+    repository.upload("NOTARY", &archive)?;
+    let before = packages_lines(&repository);
+
+    for (round, name) in ["Release-Notes.md", "README", "notes.txt.gz"]
+        .iter()
+        .enumerate()
+    {
+        let path = format!("N/NO/NOTARY/{name}");
+        let file = work.path().join(name);
+        let mut ids = Vec::new();
+        for attempt in 0..3 {
+            let content = format!("round {round} attempt {attempt}\n").repeat(attempt + 1);
+            std::fs::write(&file, &content)?;
+            let outcome = repository.upload("NOTARY", &file)?;
+            assert_eq!(outcome.path, path);
+            ids.push(outcome.upload_id);
+            // The file on disk is the new one, and its row says so.
+            let stored = std::fs::read(repository.cpan_root().join("authors/id").join(&path))?;
+            assert_eq!(stored, content.as_bytes());
+            let rows = upload_rows(&repository, &path);
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            assert_eq!(rows[0].1, content.len() as i64);
+            assert_eq!(rows[0].2, sha256_hex(content.as_bytes()));
+            assert_eq!(rows[0].3, "indexed");
+            assert!(repository.report(&path)?.is_some());
+        }
+        // One upload, whatever the number of times it was sent.
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+        // Nothing was indexed, and the archive's CHECKSUMS entry is untouched.
+        assert_eq!(packages_lines(&repository), before);
+        let checksums = std::fs::read_to_string(
+            repository
+                .cpan_root()
+                .join("authors/id/N/NO/NOTARY/CHECKSUMS"),
+        )?;
+        assert!(
+            checksums.contains("'Foo-Bar-1.0.tar.gz' => {"),
+            "{checksums}"
+        );
+    }
+    // A document that CPAN::Checksums lists (not README-like) keeps an up-to-date entry.
+    let notes = work.path().join("Changes.html");
+    std::fs::write(&notes, "<p>one</p>")?;
+    repository.upload("NOTARY", &notes)?;
+    std::fs::write(&notes, "<p>two, longer</p>")?;
+    repository.upload("NOTARY", &notes)?;
+    let checksums = std::fs::read_to_string(
+        repository
+            .cpan_root()
+            .join("authors/id/N/NO/NOTARY/CHECKSUMS"),
+    )?;
+    let entry = checksums
+        .split("'Changes.html' => {")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        entry.contains(&format!(
+            "'sha256' => '{}'",
+            sha256_hex(b"<p>two, longer</p>")
+        )),
+        "{checksums}"
+    );
+    assert!(entry.contains("'size' => 18"), "{checksums}");
+
+    // Archives stay refused, and so does a second archive even after its README was replaced.
+    assert!(matches!(
+        repository.upload("NOTARY", &archive),
+        Err(RepositoryError::Store(StoreError::FileExists(_)))
+    ));
+    Ok(())
+}
+
+/// The server's path: stored, queued, indexed later, then sent again.
+#[test]
+fn overwritable_files_can_be_queued_again() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let mut repository = Repository::open(data.path())?;
+    repository.add_author(&author("NOTARY"))?;
+    let first = repository.store_upload("NOTARY", "README.md", b"first")?;
+    repository.index_queued()?;
+    // Replaced while indexed…
+    let second = repository.store_upload("NOTARY", "README.md", b"second")?;
+    assert_eq!(first.upload_id, second.upload_id);
+    // …and again while still queued.
+    let third = repository.store_upload("NOTARY", "README.md", b"third!")?;
+    assert_eq!(first.upload_id, third.upload_id);
+    let indexed = repository.index_queued()?;
+    assert_eq!(indexed.len(), 1);
+    let rows = upload_rows(&repository, "N/NO/NOTARY/README.md");
+    assert_eq!(
+        rows,
+        vec![(
+            first.upload_id,
+            6,
+            sha256_hex(b"third!"),
+            "indexed".to_string()
+        )]
+    );
+    assert_eq!(repository.read_upload("N/NO/NOTARY/README.md")?, b"third!");
+    Ok(())
+}
+
+/// A document whose deletion was scheduled or done can be uploaded again: the new file is live,
+/// the pending deletion no longer applies to it, the executed one stays in the history.
+#[test]
+fn overwriting_a_deleted_or_doomed_document() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    let mut repository = Repository::open(data.path())?;
+    repository.add_author(&author("NOTARY"))?;
+    let file = work.path().join("README");
+    let path = "N/NO/NOTARY/README";
+
+    std::fs::write(&file, "v1")?;
+    repository.upload("NOTARY", &file)?;
+    let upload = repository.deletable_upload("NOTARY", path)?;
+    repository.schedule_deletion(&upload, "NOTARY", std::time::Duration::ZERO)?;
+    std::fs::write(&file, "v2")?;
+    repository.upload("NOTARY", &file)?;
+    assert!(repository.execute_due_deletions()?.is_empty());
+    assert_eq!(repository.read_upload(path)?, b"v2");
+
+    repository.delete_now(path, None)?;
+    assert!(repository.read_upload(path).is_err());
+    std::fs::write(&file, "v3")?;
+    repository.upload("NOTARY", &file)?;
+    assert_eq!(repository.read_upload(path)?, b"v3");
+    assert_eq!(upload_rows(&repository, path).len(), 1);
+    assert!(repository
+        .store()
+        .reader()
+        .uploads()?
+        .iter()
+        .any(|u| u.path == path));
+    Ok(())
+}
+
+/// Every file below `root`, as relative paths.
+fn files_below(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(
+                    path.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// An import of a CPAN tree is a mirror: every file keeps exactly its path, whatever the id
+/// (two letters that repeat the directory, three, nine) and in subdirectories of an author.
+#[test]
+fn import_keeps_every_path_exactly() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let tree = tempfile::tempdir()?;
+    let build = tempfile::tempdir()?;
+    let id_root = tree.path().join("authors/id");
+    let cases = [
+        ("J/JV/JV", "Data-Report", "Data::Report"),
+        ("J/JV/JV/JV", "Deep-JV", "Deep::JV"),
+        ("A/AA/AA", "Double-A", "Double::A"),
+        ("J/JV/JVJV", "Four-Letters", "Four::Letters"),
+        ("A/AB/ABC", "Three-Letters", "Three::Letters"),
+        ("A/AB/ABC/sub/ABC", "Sub-Dir", "Sub::Dir"),
+        ("A/AB/ABCDEFGHI", "Nine-Letters", "Nine::Letters"),
+        ("N/NE/NEILB/N/NE", "Nested-Letters", "Nested::Letters"),
+    ];
+    let mut expected = Vec::new();
+    for (dir, name, package) in cases {
+        let made = dist(build.path(), name, "1.001", &[(package, "1.001")]);
+        let target_dir = id_root.join(dir);
+        std::fs::create_dir_all(&target_dir)?;
+        let file_name = made.file_name().unwrap().to_string_lossy().into_owned();
+        std::fs::copy(&made, target_dir.join(&file_name))?;
+        expected.push((format!("{dir}/{file_name}"), package));
+    }
+    std::fs::write(id_root.join("J/JV/JV/README"), "JV's readme")?;
+
+    let mut repository = Repository::open(data.path())?;
+    repository.set_policy(Policy::Pause)?;
+    let summary = repository.import(tree.path(), &|_, _| {})?;
+    assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
+    assert_eq!(summary.uploaded, expected.len() as u64 + 1);
+
+    // Every file of the tree is at the same path in the repository, with the same bytes.
+    let data_ids = repository.cpan_root().join("authors/id");
+    let imported: Vec<String> = files_below(&data_ids)
+        .into_iter()
+        .filter(|path| !path.ends_with("CHECKSUMS"))
+        .collect();
+    assert_eq!(imported, files_below(&id_root));
+    for path in &imported {
+        assert_eq!(
+            std::fs::read(data_ids.join(path))?,
+            std::fs::read(id_root.join(path))?
+        );
+    }
+    // The uploads and the index name those paths and no other.
+    let mut rows: Vec<String> = repository
+        .store()
+        .reader()
+        .uploads()?
+        .into_iter()
+        .map(|u| u.path)
+        .collect();
+    rows.sort();
+    assert_eq!(rows, files_below(&id_root));
+    let lines = packages_lines(&repository);
+    for (path, package) in &expected {
+        assert!(
+            lines.contains(&format!("{package} 1.001 {path}")),
+            "{package} at {path}: {lines:?}"
+        );
+    }
+    // Each author is the directory's id, not a part of the path that looks like one.
+    let authors: Vec<String> = repository
+        .store()
+        .reader()
+        .authors()?
+        .into_iter()
+        .map(|a| a.userid)
+        .collect();
+    assert_eq!(authors, ["AA", "ABC", "ABCDEFGHI", "JV", "JVJV", "NEILB"]);
+    Ok(())
+}

@@ -672,7 +672,7 @@ fn testers_paths(paths: &mut Map<String, Value>) {
     paths.insert(
         "/api/v1/bbc".into(),
         testers_get(
-            "Blead Breaks CPAN: each dist's latest release that passes on `old` and fails on `new`",
+            "Blead Breaks CPAN: each dist's latest release whose results differ between `old` and `new`, with its `verdict` (`breaks`, `fixed`, `mixed`); breaks first",
             vec![
                 query_parameter(
                     "old",
@@ -685,7 +685,7 @@ fn testers_paths(paths: &mut Map<String, Value>) {
                     json!({ "type": "string" }),
                 ),
             ],
-            json!({ "200": body("Candidates.", "application/json", json!({ "type": "object" })),
+            json!({ "200": json_ref("Candidates.", "Bbc"),
                 "400": error("A perl that does not parse."),
                 "404": error("No perl of the default kind has reports.") }),
         ),
@@ -740,7 +740,32 @@ fn schemas() -> Value {
         "packages": { "type": "array", "items": package_version,
                       "description": "The packages the index points to this file." },
     } });
+    let integer = json!({ "type": "integer" });
+    let counts = json!({ "type": "object", "description": "Grade counts; prerequisite failures are not fails.",
+        "properties": { "pass": integer, "fail": integer, "na": integer, "unknown": integer,
+                        "prerequisite_failure": integer } });
     json!({
+        "Bbc": { "type": "object", "required": ["old", "new", "candidates"], "properties": {
+            "old": { "type": "string", "description": "The old perl." },
+            "new": { "type": "string", "description": "The new perl." },
+            "candidates": { "type": "array", "items": { "$ref": "#/components/schemas/BbcCandidate" },
+                "description": "Breaks, then fixed, then mixed; within each, strong first, then the most upriver (river total), then the most fails on `new`, then by name." } } },
+        "BbcVerdict": { "type": "string", "enum": ["breaks", "fixed", "mixed"],
+            "description": "With passes and fails (prerequisite failures excluded) on old (`ps`, `fs`) and new (`pd`, `fd`): `breaks` when ps > 0, fd > 0 and (fs = 0 or pd = 0): passes on old, fails on new; `fixed` when fs > 0, pd > 0 and (ps = 0 or fd = 0): the mirror image, fixed by the new perl; `mixed` for any other candidate (mixed results on one perl, nothing to compare on the other)." },
+        "BbcCandidate": { "type": "object", "required": ["dist", "version", "verdict", "strong"], "properties": {
+            "dist": string, "version": string, "author": nullable_string,
+            "old": counts, "new": counts,
+            "verdict": { "$ref": "#/components/schemas/BbcVerdict" },
+            "strong": { "type": "boolean", "description": "The evidence has no mixed results: a break with only passes on old and only fails on new, or a fix the other way round; never for `mixed`." },
+            "first_failing_dev_perl": { "type": ["string", "null"], "description": "The first development perl (up to `new`) of the trailing run of failing ones." },
+            "last_passing_dev_perl": { "type": ["string", "null"], "description": "The last development perl that passed before that run." },
+            "sample_fail_reports": { "type": "array", "items": string, "description": "Up to three failing report ids on `new`." },
+            "sample_pass_report": { "type": ["string", "null"], "description": "A passing report id on `old`." },
+            "os": { "type": "object", "description": "Counts per OS name on both perls.",
+                    "additionalProperties": { "type": "object", "properties": { "old": counts, "new": counts } } },
+            "river": { "oneOf": [{ "type": "null" }, { "type": "object", "properties": {
+                "immediate": integer, "total": integer, "bucket": integer } }],
+                "description": "Downriver dependents here, when this repository hosts the dist." } } },
         "Error": { "type": "object", "required": ["error"], "properties": { "error": string } },
         "TestersErrors": { "type": "object", "required": ["errors"], "properties": { "errors": {
             "type": "array", "items": { "type": "object", "properties": { "message": string, "path": string } } } } },

@@ -1,5 +1,5 @@
 //! The CPAN Testers endpoints over real HTTP: v3 report submission and retrieval, summaries,
-//! Blead Breaks CPAN on generated data, and the legacy Metabase protocol.
+//! Blead Breaks CPAN on generated and hand-made data, and the legacy Metabase protocol.
 
 mod support;
 
@@ -251,11 +251,20 @@ async fn bbc_lists_a_candidate_on_generated_data() -> TestResult {
     let candidates = bbc["candidates"].as_array().ok_or("no candidates")?;
     let breaking = generator.breaking_dists();
     assert!(
-        candidates
-            .iter()
-            .any(|c| c["strong"] == true && breaking.contains(&c["dist"].as_str().unwrap_or(""))),
+        candidates.iter().any(|c| c["verdict"] == "breaks"
+            && c["strong"] == true
+            && breaking.contains(&c["dist"].as_str().unwrap_or(""))),
         "{bbc}"
     );
+    // Breaks, then fixed, then mixed.
+    let rank = |c: &Value| match c["verdict"].as_str() {
+        Some("breaks") => 0,
+        Some("fixed") => 1,
+        Some("mixed") => 2,
+        other => panic!("verdict {other:?}"),
+    };
+    let ranks: Vec<i32> = candidates.iter().map(rank).collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
 
     let explicit = format!(
         "/api/v1/bbc?old={}&new={}",
@@ -267,6 +276,132 @@ async fn bbc_lists_a_candidate_on_generated_data() -> TestResult {
     assert_eq!(again.json(), bbc);
     let bad = get(&server, "/api/v1/bbc?old=banana").await?;
     assert_eq!(bad.status, 400);
+    server.stop().await
+}
+
+/// A v3 report of `dist` 1.0 on `perl`.
+fn report_of(dist: &str, perl: &str, grade: &str) -> Value {
+    let mut report = valid_report();
+    report["distribution"] = json!({"name": dist, "version": "1.0"});
+    report["environment"]["language"]["version"] = json!(perl);
+    report["result"]["grade"] = json!(grade);
+    report
+}
+
+/// A dist the new perl fixed comes out `fixed`, after the breaks and never as one, in every
+/// form of the answer: `/api/v1/bbc`, `/bbc.json`, `/bbc.csv` and the `/bbc` page.
+#[tokio::test]
+async fn bbc_tells_breaks_from_fixes_over_http() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let server = started(&dir.path().join("data")).await?;
+    for (dist, perl, grade, n) in [
+        // First by name, yet fixed by 5.43.9.
+        ("Aaa-Fixed", "5.42.0", "fail", 3),
+        ("Aaa-Fixed", "5.43.9", "pass", 2),
+        ("Zzz-Broken", "5.42.0", "pass", 2),
+        ("Zzz-Broken", "5.43.9", "fail", 1),
+        ("Mid-Mixed", "5.43.9", "pass", 1),
+        ("Mid-Mixed", "5.43.9", "fail", 1),
+        ("Good-Dist", "5.42.0", "pass", 1),
+        ("Good-Dist", "5.43.9", "pass", 1),
+    ] {
+        for _ in 0..n {
+            let created = post_json(&server, "/v3/report", &report_of(dist, perl, grade)).await?;
+            assert_eq!(
+                created.status,
+                201,
+                "{}",
+                String::from_utf8_lossy(&created.body)
+            );
+        }
+    }
+    let expected = [
+        ("Zzz-Broken", "breaks", true),
+        ("Aaa-Fixed", "fixed", true),
+        ("Mid-Mixed", "mixed", false),
+    ];
+    for path in ["/api/v1/bbc", "/bbc.json"] {
+        let answer = get(&server, path).await?;
+        assert_eq!(answer.status, 200, "{path}");
+        let bbc = answer.json();
+        assert_eq!(
+            (bbc["old"].as_str(), bbc["new"].as_str()),
+            (Some("5.42.0"), Some("5.43.9"))
+        );
+        let got: Vec<(&str, &str, bool)> = bbc["candidates"]
+            .as_array()
+            .ok_or("no candidates")?
+            .iter()
+            .map(|c| {
+                (
+                    c["dist"].as_str().unwrap_or_default(),
+                    c["verdict"].as_str().unwrap_or_default(),
+                    c["strong"].as_bool().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "{path}: {bbc}");
+    }
+
+    let csv = get(&server, "/bbc.csv").await?;
+    assert_eq!(csv.status, 200);
+    let text = String::from_utf8(csv.body)?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().ok_or("no header")?.split(',').collect();
+    assert_eq!(header, riverpan_web::bbc::CSV_HEADER);
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or(format!("no {name}"))
+    };
+    let (dist, verdict, strong) = (column("dist")?, column("verdict")?, column("strong")?);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let got: Vec<(&str, &str, bool)> = rows
+        .iter()
+        .map(|r| (r[dist], r[verdict], r[strong] == "true"))
+        .collect();
+    assert_eq!(got, expected, "{text}");
+
+    let page = get(&server, "/bbc").await?;
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8(page.body)?;
+    let at = |needle: &str| html.find(needle).ok_or(format!("no {needle} in the page"));
+    let breaks = at(">Breaks on 5.43.9 (1)")?;
+    let fixed = at(">Fixed by 5.43.9 (1)")?;
+    let mixed = at(">Mixed results (1)")?;
+    let broken_row = at(r#"href="/dist/Zzz-Broken""#)?;
+    let fixed_row = at(r#"href="/dist/Aaa-Fixed""#)?;
+    let mixed_row = at(r#"href="/dist/Mid-Mixed""#)?;
+    assert!(
+        breaks < broken_row && broken_row < fixed,
+        "the break under its heading"
+    );
+    assert!(
+        fixed < fixed_row && fixed_row < mixed,
+        "the fix under its own heading"
+    );
+    assert!(mixed < mixed_row);
+    assert!(!html.contains(r#"href="/dist/Good-Dist""#));
+
+    // The API documents the verdict.
+    let document = get(&server, "/api/v1/openapi.json").await?.json();
+    assert_eq!(
+        document.pointer("/components/schemas/BbcVerdict/enum"),
+        Some(&json!(["breaks", "fixed", "mixed"]))
+    );
+    let documented = document
+        .pointer("/components/schemas/BbcCandidate/properties")
+        .and_then(Value::as_object)
+        .ok_or("no BbcCandidate")?;
+    let answer = get(&server, "/api/v1/bbc").await?.json();
+    for field in answer["candidates"][0]
+        .as_object()
+        .ok_or("a candidate")?
+        .keys()
+    {
+        assert!(documented.contains_key(field), "{field} is not documented");
+    }
     server.stop().await
 }
 

@@ -402,12 +402,13 @@ async fn blead_breaks_cpan_and_exports() -> TestResult {
     assert_eq!(rows[0], riverpan_web::bbc::CSV_HEADER);
     assert_eq!(rows.len(), 3, "{text}");
     assert_eq!(rows[1][0], "Foo-App");
-    assert_eq!(rows[1][6], "5.40.0");
-    assert_eq!(rows[1][7], "2");
-    assert_eq!(rows[1][11], "2");
+    assert_eq!(rows[1][5], "breaks");
+    assert_eq!(rows[1][7], "5.40.0");
+    assert_eq!(rows[1][8], "2");
+    assert_eq!(rows[1][12], "2");
     assert_eq!(rows[2][0], "Evil-Dist");
     // The hostile OS name is a field of its own, quoted as needed and intact.
-    assert!(rows[2][14].starts_with(HOSTILE), "{:?}", rows[2]);
+    assert!(rows[2][15].starts_with(HOSTILE), "{:?}", rows[2]);
 
     let bad = server.get("/bbc?old=banana").await?;
     assert_eq!(bad.status, 400);

@@ -282,7 +282,7 @@ macro_rules! reads {
         pub fn pumpkings(&self) -> Result<Vec<String>, StoreError> {
             let mut statement = self
                 .conn()
-                .prepare("SELECT userid FROM authors WHERE pumpking = 1 ORDER BY userid")?;
+                .prepare_cached("SELECT userid FROM authors WHERE pumpking = 1 ORDER BY userid")?;
             let rows = statement.query_map([], |row| row.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         }
@@ -548,7 +548,15 @@ impl IndexTransaction<'_> {
         Ok(self.tx.last_insert_rowid())
     }
 
-    /// Replaces an overwritable file's upload row (README-like names PAUSE lets authors replace).
+    /// Replaces an overwritable file (the README-like and document names PAUSE lets an author
+    /// upload again) and returns its upload id.
+    ///
+    /// PAUSE deletes the old `uris` row and inserts a new one; here the row is updated in place,
+    /// so that what refers to the upload (its deletions, the URLs of its id) stays valid and the
+    /// file stays one upload. What was derived from the old file — its report and release
+    /// record — is dropped (the new file is indexed afresh), a deletion still pending for the old
+    /// file is cancelled (it was asked for a file that is gone), and a deleted file comes back.
+    /// Without an existing row this is [`IndexTransaction::insert_upload`].
     pub fn replace_upload(
         &self,
         path: &str,
@@ -558,13 +566,32 @@ impl IndexTransaction<'_> {
         mtime: i64,
         uploaded_at: i64,
     ) -> Result<i64, StoreError> {
+        let existing: Option<i64> = self
+            .tx
+            .query_row("SELECT id FROM uploads WHERE path = ?1", [path], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        let Some(id) = existing else {
+            return self.insert_upload(path, userid, size, sha256, mtime, uploaded_at);
+        };
+        for table in ["reports", "release_prereqs", "releases"] {
+            self.tx
+                .execute(&format!("DELETE FROM {table} WHERE upload_id = ?1"), [id])?;
+        }
         self.tx.execute(
-            "DELETE FROM reports WHERE upload_id IN (SELECT id FROM uploads WHERE path = ?1)",
-            [path],
+            "UPDATE deletions SET state = 'cancelled', finished_at = ?2,
+                 error = 'the file was replaced by a new upload'
+             WHERE upload_id = ?1 AND state = 'scheduled'",
+            params![id, uploaded_at],
         )?;
-        self.tx
-            .execute("DELETE FROM uploads WHERE path = ?1", [path])?;
-        self.insert_upload(path, userid, size, sha256, mtime, uploaded_at)
+        self.tx.execute(
+            "UPDATE uploads SET userid = ?2, size = ?3, sha256 = ?4, mtime = ?5, uploaded_at = ?6,
+                 state = 'stored', deleted_at = NULL
+             WHERE id = ?1",
+            params![id, userid, size, sha256, mtime, uploaded_at],
+        )?;
+        Ok(id)
     }
 
     /// Marks an upload indexed and stores its report.

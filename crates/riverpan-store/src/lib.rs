@@ -141,6 +141,11 @@ pub const MIGRATIONS: &[Migration] = &[
         CREATE INDEX IF NOT EXISTS uploads_by_userid ON uploads (userid, id);
     ",
     },
+    Migration {
+        version: 8,
+        name: "an index of the pumpkings (read for every upload indexed)",
+        sql: "CREATE INDEX IF NOT EXISTS authors_pumpkings ON authors (userid) WHERE pumpking = 1;",
+    },
 ];
 
 /// Everything that can go wrong when opening or using the store.

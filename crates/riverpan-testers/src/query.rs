@@ -257,8 +257,10 @@ pub struct BbcEntry {
     pub old: Counts,
     /// Counts on the new perl.
     pub new: Counts,
-    /// "Passes on old, fails on new" strictly: passes and no fails on old, fails and no passes
-    /// on new.
+    /// What the counts say: the new perl `breaks` it, `fixed` it, or `mixed` results.
+    pub verdict: Verdict,
+    /// The evidence has no mixed results: passes only on one perl and fails only on the other
+    /// (always false for `mixed`).  See [`judge`].
     pub strong: bool,
     /// The first development perl of the trailing run of failing dev perls (up to `new`).
     pub first_failing_dev_perl: Option<String>,
@@ -292,8 +294,54 @@ pub struct Bbc {
     pub old: String,
     /// The new perl (default: latest development).
     pub new: String,
-    /// Candidates, strongest first.
+    /// Candidates: breaks, then fixed, then mixed; within each, strong first, then the most
+    /// upriver, then the most fails on the new perl, then by name.
     pub candidates: Vec<BbcEntry>,
+}
+
+/// What a BBC candidate's counts say about the new perl (serialized in lower case).  The
+/// order of the variants is the order of the answer: breaks first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Passes on the old perl, fails on the new one: no fails on the old perl or no passes on
+    /// the new one, so the new perl fails more.
+    Breaks,
+    /// The mirror image: fails on the old perl, passes on the new one.
+    Fixed,
+    /// Mixed results on one perl with nothing to compare on the other (e.g. passes and fails
+    /// on the old perl, no reports on the new one).
+    Mixed,
+}
+
+impl Verdict {
+    /// Every verdict, in the order of the answer.
+    pub const ALL: [Verdict; 3] = [Verdict::Breaks, Verdict::Fixed, Verdict::Mixed];
+
+    /// `breaks`, `fixed` or `mixed`, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Breaks => "breaks",
+            Verdict::Fixed => "fixed",
+            Verdict::Mixed => "mixed",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verdict on a candidate and the strength of its evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Judgement {
+    /// Breaks, fixed or mixed.
+    pub verdict: Verdict,
+    /// No mixed results on either perl: a break that only passes on the old perl and only
+    /// fails on the new one, or a fix the other way round.
+    pub strong: bool,
 }
 
 /// andk's candidate filter plus "something failed" (testers.md §5.2): some pass on either
@@ -302,6 +350,40 @@ pub struct Bbc {
 pub fn is_candidate(old: &Counts, new: &Counts) -> bool {
     let (ps, fs, pd, fd) = (old.pass, old.fail, new.pass, new.fail);
     (ps > 0 || pd > 0) && (fs > 0 || fd > 0) && !(ps > 0 && fs > 0 && pd > 0 && fd > 0)
+}
+
+/// The verdict on a dist with these counts on the old and the new perl, `None` when it is no
+/// candidate ([`is_candidate`]).  Only passes and fails (prerequisite failures excluded)
+/// count, and only whether each is zero:
+///
+/// - `breaks`: passes on old and fails on new, with no fails on old or no passes on new;
+///   strong when both (only passes on old, only fails on new);
+/// - `fixed`: fails on old and passes on new, with no passes on old or no fails on new;
+///   strong when both;
+/// - `mixed`: any other candidate (passes and fails on one perl, nothing to set against them
+///   on the other); never strong.
+pub fn judge(old: &Counts, new: &Counts) -> Option<Judgement> {
+    if !is_candidate(old, new) {
+        return None;
+    }
+    let (ps, fs, pd, fd) = (old.pass > 0, old.fail > 0, new.pass > 0, new.fail > 0);
+    let judgement = if ps && fd && (!fs || !pd) {
+        Judgement {
+            verdict: Verdict::Breaks,
+            strong: !fs && !pd,
+        }
+    } else if fs && pd && (!ps || !fd) {
+        Judgement {
+            verdict: Verdict::Fixed,
+            strong: !ps && !fd,
+        }
+    } else {
+        Judgement {
+            verdict: Verdict::Mixed,
+            strong: false,
+        }
+    };
+    Some(judgement)
 }
 
 /// Blead Breaks CPAN over each dist's latest release.  `old` defaults to the latest stable
@@ -341,14 +423,14 @@ pub fn bbc(
     let river = has_table(conn, "river_positions")?;
     let mut candidates = Vec::new();
     for ((dist, version), (author, o, n)) in per {
-        if !is_candidate(&o, &n) {
+        let Some(Judgement { verdict, strong }) = judge(&o, &n) else {
             continue;
-        }
-        let strong = o.pass > 0 && o.fail == 0 && n.fail > 0 && n.pass == 0;
+        };
         let mut entry = BbcEntry {
             author,
             old: o,
             new: n,
+            verdict,
             strong,
             first_failing_dev_perl: None,
             last_passing_dev_perl: None,
@@ -365,11 +447,13 @@ pub fn bbc(
         }
         candidates.push(entry);
     }
-    // Strong candidates first; among them, the further upriver the more a break hurts.
+    // Breaks first, then fixes, then mixed results; within each, strong candidates first, and
+    // among them the further upriver the more a break hurts.
     let total = |e: &BbcEntry| e.river.map_or(0, |r| r.total);
     candidates.sort_by(|a, b| {
-        b.strong
-            .cmp(&a.strong)
+        a.verdict
+            .cmp(&b.verdict)
+            .then(b.strong.cmp(&a.strong))
             .then(total(b).cmp(&total(a)))
             .then(b.new.fail.cmp(&a.new.fail))
             .then_with(|| a.dist.cmp(&b.dist))

@@ -1,5 +1,6 @@
 //! Blead Breaks CPAN carries each candidate's place in the river (stored by the indexer in the
-//! same database) and puts the further-upriver breakages first.
+//! same database) and puts the further-upriver breakages first (and every break before what the
+//! new perl fixed).
 
 use riverpan_testers::ingest::{self, NewReport};
 use riverpan_testers::{query, store};
@@ -35,17 +36,35 @@ fn candidates_carry_their_river_position_and_upriver_ones_come_first() {
             reports.push(report(id, dist, perl, grade));
         }
     }
+    // Fixed by 5.43.9 and the furthest upriver: still after every break.
+    for (perl, grade) in [("5.42.0", "fail"), ("5.43.9", "pass")] {
+        id += 1;
+        reports.push(report(id, "Fixed-Upriver-Dist", perl, grade));
+    }
     ingest::ingest(&mut conn, &reports).unwrap();
     conn.execute_batch(
         "INSERT INTO river_positions (dist, immediate, total, bucket) VALUES
-            ('Upriver-Dist', 40, 6000, 4), ('Middle-Dist', 12, 300, 3);",
+            ('Upriver-Dist', 40, 6000, 4), ('Middle-Dist', 12, 300, 3),
+            ('Fixed-Upriver-Dist', 900, 90000, 5);",
     )
     .unwrap();
 
     let bbc = query::bbc(&conn, None, None).unwrap();
     assert_eq!((bbc.old.as_str(), bbc.new.as_str()), ("5.42.0", "5.43.9"));
-    let order: Vec<&str> = bbc.candidates.iter().map(|c| c.dist.as_str()).collect();
-    assert_eq!(order, ["Upriver-Dist", "Middle-Dist", "Downriver-Dist"]);
+    let order: Vec<(&str, query::Verdict)> = bbc
+        .candidates
+        .iter()
+        .map(|c| (c.dist.as_str(), c.verdict))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("Upriver-Dist", query::Verdict::Breaks),
+            ("Middle-Dist", query::Verdict::Breaks),
+            ("Downriver-Dist", query::Verdict::Breaks),
+            ("Fixed-Upriver-Dist", query::Verdict::Fixed),
+        ]
+    );
     let upriver = &bbc.candidates[0];
     let spot = upriver.river.expect("Upriver-Dist has a river position");
     assert_eq!((spot.immediate, spot.total, spot.bucket), (40, 6000, 4));

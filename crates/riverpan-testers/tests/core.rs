@@ -10,7 +10,7 @@ use riverpan_testers::ingest::{
     self, parse_metabase_fact, Distribution, Environment, Ingested, Language, NewReport, Reporter,
     System, TestOutput, TestResult,
 };
-use riverpan_testers::query::{self, Counts};
+use riverpan_testers::query::{self, Counts, Verdict};
 use riverpan_testers::rusqlite::Connection;
 use riverpan_testers::{store, PerlVersion};
 use serde_json::json;
@@ -105,9 +105,9 @@ fn bbc_fixture() -> Connection {
     add("Flaky-Dist", "1.0", "5.42.0", "linux", "fail", 1);
     add("Flaky-Dist", "1.0", "5.43.9", "linux", "pass", 1);
     add("Flaky-Dist", "1.0", "5.43.9", "linux", "fail", 1);
-    // Fixed by blead: a candidate, not a strong one.
-    add("Mixed-Dist", "0.5", "5.42.0", "MSWin32", "fail", 2);
-    add("Mixed-Dist", "0.5", "5.43.9", "MSWin32", "pass", 1);
+    // Fixed by blead: a candidate, but no break.
+    add("Fixed-Dist", "0.5", "5.42.0", "MSWin32", "fail", 2);
+    add("Fixed-Dist", "0.5", "5.43.9", "MSWin32", "pass", 1);
     // A developer release failing does not make the dist a candidate.
     add("Dev-Dist", "1.0", "5.42.0", "linux", "pass", 1);
     add("Dev-Dist", "1.0", "5.43.9", "linux", "pass", 1);
@@ -154,14 +154,18 @@ fn bbc_finds_the_known_answer() {
     assert_eq!(dev.unwrap().to_string(), "5.43.9");
     let b = query::bbc(&c, None, None).unwrap();
     assert_eq!((b.old.as_str(), b.new.as_str()), ("5.42.0", "5.43.9"));
-    let names: Vec<(&str, &str, bool)> = b
+    let names: Vec<(&str, &str, Verdict, bool)> = b
         .candidates
         .iter()
-        .map(|e| (e.dist.as_str(), e.version.as_str(), e.strong))
+        .map(|e| (e.dist.as_str(), e.version.as_str(), e.verdict, e.strong))
         .collect();
+    // The dist blead fixes is listed after the break, as fixed, never as a break.
     assert_eq!(
         names,
-        [("Broken-Dist", "2.0", true), ("Mixed-Dist", "0.5", false)]
+        [
+            ("Broken-Dist", "2.0", Verdict::Breaks, true),
+            ("Fixed-Dist", "0.5", Verdict::Fixed, true)
+        ]
     );
     let e = &b.candidates[0];
     assert_eq!(
@@ -186,6 +190,185 @@ fn bbc_finds_the_known_answer() {
     .unwrap();
     assert_eq!(b.candidates.len(), 1);
     assert!(b.candidates[0].strong);
+    assert_eq!(b.candidates[0].verdict, Verdict::Breaks);
+}
+
+/// One dist of each kind; the names sort otherwise than the verdicts.
+fn verdict_fixture() -> Connection {
+    let mut c = conn();
+    let mut r = Vec::new();
+    let mut add = |dist: &str, perl: &str, grade: &str, k: usize| {
+        for _ in 0..k {
+            let id = format!("v-{:04}", r.len());
+            r.push(rep(&id, dist, "1.0", perl, "linux", grade));
+        }
+    };
+    // Only passes on old, only fails on new: a strong break.
+    add("Broken-Dist", "5.42.0", "pass", 2);
+    add("Broken-Dist", "5.43.9", "fail", 1);
+    // Only passes on old, passes and fails on new: a break, not a strong one.
+    add("Wobbly-Dist", "5.42.0", "pass", 3);
+    add("Wobbly-Dist", "5.43.9", "pass", 1);
+    add("Wobbly-Dist", "5.43.9", "fail", 4);
+    // Only fails on old, only passes on new: fixed by the new perl, strongly.
+    add("Fixed-Dist", "5.42.0", "fail", 5);
+    add("Fixed-Dist", "5.43.9", "pass", 5);
+    // Passes and fails on old, only passes on new: fixed, not strongly.
+    add("Better-Dist", "5.42.0", "pass", 1);
+    add("Better-Dist", "5.42.0", "fail", 1);
+    add("Better-Dist", "5.43.9", "pass", 2);
+    // Passes and fails on old, nothing on new: mixed.
+    add("Mixed-Dist", "5.42.0", "pass", 1);
+    add("Mixed-Dist", "5.42.0", "fail", 1);
+    // Passes everywhere: no candidate.
+    add("Good-Dist", "5.42.0", "pass", 1);
+    add("Good-Dist", "5.43.9", "pass", 1);
+    ingest::ingest(&mut c, &r).unwrap();
+    c
+}
+
+#[test]
+fn bbc_tells_breaks_from_fixes() {
+    let c = verdict_fixture();
+    let b = query::bbc(&c, None, None).unwrap();
+    let got: Vec<(&str, Verdict, bool)> = b
+        .candidates
+        .iter()
+        .map(|e| (e.dist.as_str(), e.verdict, e.strong))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Broken-Dist", Verdict::Breaks, true),
+            ("Wobbly-Dist", Verdict::Breaks, false),
+            ("Fixed-Dist", Verdict::Fixed, true),
+            ("Better-Dist", Verdict::Fixed, false),
+            ("Mixed-Dist", Verdict::Mixed, false),
+        ]
+    );
+    // The JSON says it in words.
+    let value = serde_json::to_value(&b).unwrap();
+    let verdicts: Vec<(&str, &str)> = value["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["dist"].as_str().unwrap(), c["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("Broken-Dist", "breaks"),
+            ("Wobbly-Dist", "breaks"),
+            ("Fixed-Dist", "fixed"),
+            ("Better-Dist", "fixed"),
+            ("Mixed-Dist", "mixed"),
+        ]
+    );
+    // andk's file keeps its format: every candidate, no verdict.
+    let file = query::beforemaintrelease(
+        &c,
+        &PerlVersion::parse("5.42.0").unwrap(),
+        &PerlVersion::parse("5.43.9").unwrap(),
+        "2026-08-22T13:14:39",
+    )
+    .unwrap();
+    let file: serde_json::Value = serde_json::from_str(&file).unwrap();
+    let listed: Vec<&String> = file["!CAND"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        listed,
+        [
+            "Better-Dist",
+            "Broken-Dist",
+            "Fixed-Dist",
+            "Mixed-Dist",
+            "Wobbly-Dist"
+        ]
+    );
+    assert_eq!(
+        file["!CAND"]["Fixed-Dist"],
+        json!({"1.0": {"5.42.0": {"fail": 5}, "5.43.9": {"pass": 5}}})
+    );
+}
+
+fn counts(pass: u64, fail: u64) -> Counts {
+    let mut c = Counts::default();
+    (c.pass, c.fail) = (pass, fail);
+    c
+}
+
+/// Every combination of zero and non-zero pass/fail counts on both perls, with the verdict
+/// written out by hand: `(old pass, old fail, new pass, new fail) => judgement`.
+#[test]
+fn judge_every_zero_non_zero_combination() {
+    use Verdict::{Breaks, Fixed, Mixed};
+    type Row = ((u8, u8, u8, u8), Option<(Verdict, bool)>);
+    let table: [Row; 16] = [
+        ((0, 0, 0, 0), None),                  // no reports
+        ((0, 0, 0, 1), None),                  // nothing passes
+        ((0, 0, 1, 0), None),                  // nothing fails
+        ((0, 0, 1, 1), Some((Mixed, false))),  // mixed on new, nothing on old
+        ((0, 1, 0, 0), None),                  // nothing passes
+        ((0, 1, 0, 1), None),                  // nothing passes
+        ((0, 1, 1, 0), Some((Fixed, true))),   // fails on old, passes on new
+        ((0, 1, 1, 1), Some((Fixed, false))),  // fails on old, mixed on new
+        ((1, 0, 0, 0), None),                  // nothing fails
+        ((1, 0, 0, 1), Some((Breaks, true))),  // passes on old, fails on new
+        ((1, 0, 1, 0), None),                  // nothing fails
+        ((1, 0, 1, 1), Some((Breaks, false))), // passes on old, mixed on new
+        ((1, 1, 0, 0), Some((Mixed, false))),  // mixed on old, nothing on new
+        ((1, 1, 0, 1), Some((Breaks, false))), // mixed on old, fails on new
+        ((1, 1, 1, 0), Some((Fixed, false))),  // mixed on old, passes on new
+        ((1, 1, 1, 1), None),                  // all four: andk's filter drops it
+    ];
+    // Each pattern with several magnitudes for its non-zero figures: only zero or not counts.
+    for ((ps, fs, pd, fd), expected) in table {
+        for [a, b, c, d] in [[1u64, 1, 1, 1], [2, 7, 1, u64::MAX], [u64::MAX, 1, 3, 2]] {
+            let f = |nonzero: u8, k: u64| if nonzero == 1 { k } else { 0 };
+            let (old, new) = (counts(f(ps, a), f(fs, b)), counts(f(pd, c), f(fd, d)));
+            let got = query::judge(&old, &new).map(|j| (j.verdict, j.strong));
+            assert_eq!(got, expected, "{old:?} {new:?}");
+            assert_eq!(got.is_some(), query::is_candidate(&old, &new));
+        }
+    }
+}
+
+proptest! {
+    /// Only whether pass and fail are zero matters (not na, unknown or prerequisite failures,
+    /// not the magnitudes); swapping the perls swaps breaks and fixed; strong is never mixed.
+    #[test]
+    fn judge_depends_on_zero_or_not_and_mirrors(
+        figures in prop::array::uniform4(prop_oneof![Just(0u64), 1u64..5, Just(u64::MAX)]),
+        others in prop::array::uniform6(0u64..3),
+    ) {
+        let [ps, fs, pd, fd] = figures;
+        let (mut old, mut new) = (counts(ps, fs), counts(pd, fd));
+        (old.na, old.unknown, old.prerequisite_failure) = (others[0], others[1], others[2]);
+        (new.na, new.unknown, new.prerequisite_failure) = (others[3], others[4], others[5]);
+        let got = query::judge(&old, &new);
+        let unit = |v: u64| v.min(1);
+        let plain = query::judge(&counts(unit(ps), unit(fs)), &counts(unit(pd), unit(fd)));
+        prop_assert_eq!(got, plain);
+        prop_assert_eq!(got.is_some(), query::is_candidate(&old, &new));
+        let mirrored = query::judge(&new, &old).map(|j| (j.verdict, j.strong));
+        let expected = got.map(|j| {
+            let verdict = match j.verdict {
+                Verdict::Breaks => Verdict::Fixed,
+                Verdict::Fixed => Verdict::Breaks,
+                Verdict::Mixed => Verdict::Mixed,
+            };
+            (verdict, j.strong)
+        });
+        prop_assert_eq!(mirrored, expected);
+        if let Some(j) = got {
+            prop_assert!(!(j.strong && j.verdict == Verdict::Mixed));
+            if j.verdict == Verdict::Breaks {
+                prop_assert!(ps > 0 && fd > 0);
+            }
+            if j.verdict == Verdict::Fixed {
+                prop_assert!(fs > 0 && pd > 0);
+            }
+        }
+    }
 }
 
 #[test]
@@ -238,7 +421,7 @@ fn beforemaintrelease_snapshot() {
             }
          }
       },
-      "Mixed-Dist":{
+      "Fixed-Dist":{
          "0.5":{
             "5.42.0":{
                "fail":2
@@ -328,7 +511,7 @@ fn generated_blead_breakage_is_found() {
     let strong: Vec<&str> = b
         .candidates
         .iter()
-        .filter(|e| e.strong)
+        .filter(|e| e.strong && e.verdict == Verdict::Breaks)
         .map(|e| e.dist.as_str())
         .collect();
     let breaking = g.breaking_dists();

@@ -12,7 +12,7 @@
 //! | `GET /report/{id}` | one test report, its text in `<pre>` |
 //! | `GET /upload/{id}` | one upload and its indexer report |
 //! | `GET /author/{id}` | an author's distributions, uploads and permissions |
-//! | `GET /bbc?old=&new=`, `/bbc.json`, `/bbc.csv` | Blead Breaks CPAN |
+//! | `GET /bbc?old=&new=`, `/bbc.json`, `/bbc.csv` | Blead Breaks CPAN (breaks, fixed, mixed) |
 //! | `GET /river[?top=N]`, `/river/{dist}?page=` | the river, one distribution's deep reverse dependencies |
 //!
 //! Reads go through the server's pool of store connections (the index and the testers tables
@@ -34,7 +34,7 @@ use riverpan_testers::query::{self, Bbc, Counts, QueryError};
 use riverpan_testers::rusqlite::{params, Connection, OptionalExtension};
 use riverpan_testers::PerlVersion;
 use riverpan_web::author::{AuthorDist, AuthorPage, HeldPermission};
-use riverpan_web::bbc::{BbcPage, BbcRow, OsBreakdown, PerlChoice};
+use riverpan_web::bbc::{BbcPage, BbcRow, OsBreakdown, PerlChoice, Verdict, VerdictCounts};
 use riverpan_web::dist::{
     DistPage, IndexerReport, MatrixCell, MatrixPage, PackageRow, Paging, PrereqRow, ReleaseRow,
     ReportListPage, ReportPage, ReportRow, RiverSpot, UploadPage,
@@ -941,7 +941,17 @@ async fn bbc_answer(
     .await
 }
 
-/// The dashboard's view of candidates `(page - 1) * per_page ..` of `bbc`.
+/// The page's name for a candidate's verdict.
+fn verdict(verdict: query::Verdict) -> Verdict {
+    match verdict {
+        query::Verdict::Breaks => Verdict::Breaks,
+        query::Verdict::Fixed => Verdict::Fixed,
+        query::Verdict::Mixed => Verdict::Mixed,
+    }
+}
+
+/// The dashboard's view of candidates `(page - 1) * per_page ..` of `bbc` (in the answer's
+/// order: breaks first).
 fn bbc_page(bbc: &Bbc, perls: Vec<PerlChoice>, page: usize, per_page: usize) -> BbcPage {
     let rows = bbc
         .candidates
@@ -954,6 +964,7 @@ fn bbc_page(bbc: &Bbc, perls: Vec<PerlChoice>, page: usize, per_page: usize) -> 
             author: entry.author.clone(),
             old: counts(&entry.old),
             new: counts(&entry.new),
+            verdict: verdict(entry.verdict),
             strong: entry.strong,
             first_failing: entry.first_failing_dev_perl.clone(),
             last_passing: entry.last_passing_dev_perl.clone(),
@@ -977,11 +988,16 @@ fn bbc_page(bbc: &Bbc, perls: Vec<PerlChoice>, page: usize, per_page: usize) -> 
                 .map(|spot| riverpan_river::band(spot.total).as_str().to_string()),
         })
         .collect();
+    let mut verdicts = VerdictCounts::default();
+    for entry in &bbc.candidates {
+        verdicts.add(verdict(entry.verdict));
+    }
     BbcPage {
         perls,
         old: bbc.old.clone(),
         new: bbc.new.clone(),
         rows,
+        verdicts,
         paging: Paging {
             page,
             per_page,
