@@ -127,6 +127,24 @@ pub(crate) struct ImportArgs {
     tree: PathBuf,
 }
 
+/// Check that the store and the CPAN tree agree: every upload's file is on disk with the size
+/// and SHA-256 it was accepted with, every package of the index points at a live upload, every
+/// file below authors/id/ is an upload, every author directory's CHECKSUMS lists its files.
+/// Changes nothing; exits 1 when something disagrees.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  riverpan check                 # every problem, one per line
+  riverpan check --quick --json  # sizes only (no hashing), as JSON")]
+pub(crate) struct CheckArgs {
+    /// Compare sizes only, without reading every file to hash it.
+    #[arg(long)]
+    quick: bool,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
 /// Index maintenance.
 #[derive(Debug, Args)]
 pub(crate) struct IndexArgs {
@@ -315,6 +333,32 @@ pub(crate) fn import(globals: &GlobalOptions, args: &ImportArgs) -> anyhow::Resu
         eprintln!("skipped: {skipped}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn check(globals: &GlobalOptions, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let repository = open(globals)?;
+    let report = repository.check(args.quick)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        for problem in &report.problems {
+            println!("{}\t{}\t{}", problem.kind, problem.path, problem.detail);
+        }
+        eprintln!(
+            "{} uploads, {} files: {}",
+            report.uploads,
+            report.files,
+            match report.problems.len() {
+                0 => "the store and the CPAN tree agree".to_string(),
+                n => format!("{n} problem(s)"),
+            }
+        );
+    }
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 pub(crate) fn index(globals: &GlobalOptions, args: &IndexArgs) -> anyhow::Result<ExitCode> {

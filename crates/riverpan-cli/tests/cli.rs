@@ -807,5 +807,18 @@ fn upload_twice_overwrites_documents_and_refuses_archives() -> TestResult {
     let message = stderr_of(&again);
     assert!(message.contains("uploaded before"), "{message}");
     assert!(!message.contains("store:"), "{message}");
+
+    // The store and the tree agree; a file removed by hand is reported, exit status 1.
+    let report: serde_json::Value = serde_json::from_str(&ok(&["check", "--json"])?)?;
+    assert_eq!(report["uploads"], 2, "{report}");
+    assert_eq!(report["problems"], serde_json::json!([]), "{report}");
+    std::fs::remove_file(dir.join("riverpan-data/cpan/authors/id/N/NO/NOTARY/Foo-1.0.tar.gz"))?;
+    let check = run_in(dir, &["check"], "")?;
+    assert_eq!(check.status.code(), Some(1));
+    let listed = stdout_of(&check)?;
+    assert!(
+        listed.starts_with("missing_file\tN/NO/NOTARY/Foo-1.0.tar.gz\t"),
+        "{listed}"
+    );
     Ok(())
 }

@@ -24,11 +24,13 @@ use riverpan_store::{
 };
 use sha2::{Digest, Sha256};
 
+mod check;
 mod deletion;
 mod import;
 mod mail;
 mod publish;
 mod river;
+pub use check::{ConsistencyReport, Inconsistency};
 pub use deletion::DeletedUpload;
 pub use import::ImportSummary;
 pub use mail::{MailConfig, MailError};

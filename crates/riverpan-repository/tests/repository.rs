@@ -660,5 +660,41 @@ fn import_keeps_every_path_exactly() -> TestResult {
         .map(|a| a.userid)
         .collect();
     assert_eq!(authors, ["AA", "ABC", "ABCDEFGHI", "JV", "JVJV", "NEILB"]);
+
+    // The store and the tree agree…
+    let report = repository.check(false)?;
+    assert_eq!(report.uploads, expected.len() as u64 + 1);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // …until the tree is changed behind riverpan's back.
+    let (gone, _) = &expected[0];
+    std::fs::remove_file(data_ids.join(gone))?;
+    let (edited, _) = &expected[2];
+    let mut bytes = std::fs::read(data_ids.join(edited))?;
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(data_ids.join(edited), &bytes)?;
+    std::fs::create_dir_all(data_ids.join("J/JV/JV/JV/JV"))?;
+    std::fs::write(data_ids.join("J/JV/JV/JV/JV/stray.tar.gz"), b"x")?;
+    std::fs::remove_file(data_ids.join("A/AA/AA/CHECKSUMS"))?;
+    let found: Vec<(&str, String)> = repository
+        .check(false)?
+        .problems
+        .into_iter()
+        .map(|p| (p.kind, p.path))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("checksums_missing", "A/AA/AA/CHECKSUMS".to_string()),
+            ("sha256_differs", edited.clone()),
+            ("missing_file", gone.clone()),
+            (
+                "file_without_upload",
+                "J/JV/JV/JV/JV/stray.tar.gz".to_string()
+            ),
+        ]
+    );
+    // Sizes only: the edited file keeps its size, so only the rest is seen.
+    assert_eq!(repository.check(true)?.problems.len(), 3);
     Ok(())
 }

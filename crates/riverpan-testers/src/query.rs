@@ -262,13 +262,14 @@ pub struct BbcEntry {
     /// The evidence has no mixed results: passes only on one perl and fails only on the other
     /// (always false for `mixed`).  See [`judge`].
     pub strong: bool,
-    /// The first development perl of the trailing run of failing dev perls (up to `new`).
+    /// The first development perl of the trailing run of failing dev perls (up to `new`);
+    /// `None` for a fix.
     pub first_failing_dev_perl: Option<String>,
-    /// The last development perl that passed before that run.
+    /// The last development perl that passed before that run; `None` for a fix.
     pub last_passing_dev_perl: Option<String>,
-    /// Up to three failing report ids on the new perl.
+    /// Up to three failing report ids: on the new perl, or on the old one for a fix.
     pub sample_fail_reports: Vec<String>,
-    /// A passing report id on the old perl, for contrast.
+    /// A passing report id for contrast: on the old perl, or on the new one for a fix.
     pub sample_pass_report: Option<String>,
     /// Counts per OS name on both perls.
     pub os: BTreeMap<String, OsCounts>,
@@ -545,8 +546,11 @@ fn enrich(
             first_fail = Some(v.to_string());
         }
     }
-    e.first_failing_dev_perl = first_fail;
-    e.last_passing_dev_perl = last_pass;
+    // The run of failing development perls describes a break; a fix has none to show.
+    if e.verdict != Verdict::Fixed {
+        e.first_failing_dev_perl = first_fail;
+        e.last_passing_dev_perl = last_pass;
+    }
     if e.author.is_none() {
         let mut s = conn.prepare_cached(
             "SELECT author FROM testers_releases WHERE dist = ?1 AND version = ?2",
@@ -560,11 +564,22 @@ fn enrich(
          WHERE dist = ?1 AND version = ?2 AND perl = ?3 AND grade = ?4 AND prereq_failure = 0
          LIMIT ?5",
     )?;
+    // Failures where they happened, and a pass to contrast: for a fix the failures are on the
+    // old perl and the pass on the new one.
+    let (fail_perl, pass_perl) = if e.verdict == Verdict::Fixed {
+        (old, new_s.as_str())
+    } else {
+        (new_s.as_str(), old)
+    };
     e.sample_fail_reports = samples
-        .query_map(params![e.dist, e.version, new_s, "fail", 3], |r| r.get(0))?
+        .query_map(params![e.dist, e.version, fail_perl, "fail", 3], |r| {
+            r.get(0)
+        })?
         .collect::<Result<_, _>>()?;
     let pass: Vec<String> = samples
-        .query_map(params![e.dist, e.version, old, "pass", 1], |r| r.get(0))?
+        .query_map(params![e.dist, e.version, pass_perl, "pass", 1], |r| {
+            r.get(0)
+        })?
         .collect::<Result<_, _>>()?;
     e.sample_pass_report = pass.into_iter().next();
     Ok(())

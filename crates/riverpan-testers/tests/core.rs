@@ -246,6 +246,27 @@ fn bbc_tells_breaks_from_fixes() {
             ("Mixed-Dist", Verdict::Mixed, false),
         ]
     );
+    // The sample reports show the failures where they happened: on the new perl for a break,
+    // on the old one for a fix (with a pass on the other perl to contrast).
+    let entry = |dist: &str| b.candidates.iter().find(|e| e.dist == dist).unwrap();
+    let broken = entry("Broken-Dist");
+    assert_eq!(broken.sample_fail_reports, ["v-0002"]);
+    assert!(matches!(
+        broken.sample_pass_report.as_deref(),
+        Some("v-0000" | "v-0001")
+    ));
+    let fixed = entry("Fixed-Dist");
+    assert_eq!(fixed.sample_fail_reports.len(), 3);
+    assert!(fixed
+        .sample_fail_reports
+        .iter()
+        .all(|id| ("v-0011"..="v-0015").contains(&id.as_str())));
+    assert!(fixed
+        .sample_pass_report
+        .as_deref()
+        .is_some_and(|id| ("v-0016"..="v-0020").contains(&id)));
+    assert_eq!(fixed.first_failing_dev_perl, None);
+    assert_eq!(fixed.last_passing_dev_perl, None);
     // The JSON says it in words.
     let value = serde_json::to_value(&b).unwrap();
     let verdicts: Vec<(&str, &str)> = value["candidates"]
