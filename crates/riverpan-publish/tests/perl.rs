@@ -181,6 +181,36 @@ fn checksums_evaluate_in_safe_and_match_perls_digests() {
     let dir_arg = dir.to_str().expect("utf-8 temp path");
     let out = run_perl(CHECK_CHECKSUMS, &[dir_arg, "O/OP/OPRIME"], "");
     assert_eq!(out, "9 entries ok\n");
+
+    // The client's reader (cpan-index) reads back exactly what was written, as Perl does.
+    let read = cpan_index::parse_checksums(&text).expect("cpan-index reads CHECKSUMS");
+    assert_eq!(read.len(), entries.len());
+    for entry in &entries {
+        let record = &read[&entry.name];
+        if entry.isdir {
+            assert_eq!(record.fields["isdir"], "1");
+            continue;
+        }
+        assert_eq!(
+            record.sha256.as_deref(),
+            Some(entry.sha256.as_str()),
+            "{}",
+            entry.name
+        );
+        assert_eq!(
+            record.md5.as_deref(),
+            Some(entry.md5.as_str()),
+            "{}",
+            entry.name
+        );
+        assert_eq!(record.size, Some(entry.size), "{}", entry.name);
+        assert_eq!(
+            record.fields.get("sha256-ungz"),
+            entry.sha256_ungz.as_ref(),
+            "{}",
+            entry.name
+        );
+    }
 }
 
 /// PAUSE's `rewrite02` formatting and sort, as a reference: rows as TAB-separated lines on stdin.

@@ -117,10 +117,10 @@ impl Repository {
             tree.to_path_buf()
         };
         let mut files = Vec::new();
-        collect_files(&id_root, &id_root, &mut files)?;
+        let mut summary = ImportSummary::default();
+        collect_files(&id_root, &id_root, &mut files, &mut summary.skipped)?;
         files.sort_by(|a, b| a.mtime.cmp(&b.mtime).then_with(|| a.path.cmp(&b.path)));
         let cpan_ids = self.cpan.join("authors/id");
-        let mut summary = ImportSummary::default();
         // Two files of the tree for one place (`AUTHOR/x` beside `A/AU/AUTHOR/x`): the first
         // is imported, the other reported, so that no two staged copies race for one path.
         let mut places = BTreeSet::new();
@@ -328,23 +328,53 @@ fn batches(files: &[FoundFile], max_files: usize, max_bytes: u64) -> Vec<std::op
     out
 }
 
-fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FoundFile>) -> Result<(), RepositoryError> {
+/// The files of the tree, and what was passed over with why. Symbolic links are never followed
+/// (a link could point anywhere on the machine, or loop); names PAUSE would not have accepted
+/// (`[A-Za-z0-9_-.@+]`; dot files are skipped) are reported. (Today's PAUSE refuses `.` in
+/// directory names too, but CPAN holds older ones such as `TOMC/scripts/whenon.dir/`.)
+fn collect_files(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<FoundFile>,
+    passed_over: &mut Vec<String>,
+) -> Result<(), RepositoryError> {
     let entries = std::fs::read_dir(dir).map_err(io_error(format!("reading {}", dir.display())))?;
     for entry in entries {
         let entry = entry.map_err(io_error(format!("reading {}", dir.display())))?;
         let path = entry.path();
-        let metadata =
-            std::fs::metadata(&path).map_err(io_error(format!("stat {}", path.display())))?;
-        if metadata.is_dir() {
-            collect_files(root, &path, out)?;
-            continue;
-        }
         let Ok(relative) = path.strip_prefix(root) else {
             continue;
         };
         let relative = relative.to_string_lossy().into_owned();
         let name = relative.rsplit('/').next().unwrap_or(&relative);
-        if name.starts_with("CHECKSUMS") || name.starts_with('.') {
+        if name.starts_with('.') {
+            continue;
+        }
+        let metadata = std::fs::symlink_metadata(&path)
+            .map_err(io_error(format!("stat {}", path.display())))?;
+        if metadata.file_type().is_symlink() {
+            passed_over.push(format!(
+                "{relative}: a symbolic link (links are not followed)"
+            ));
+            continue;
+        }
+        if metadata.is_dir() {
+            if name.bytes().all(is_pause_name_byte) {
+                collect_files(root, &path, out, passed_over)?;
+            } else {
+                passed_over.push(format!("{relative}/: not a directory name PAUSE accepts"));
+            }
+            continue;
+        }
+        if !metadata.is_file() {
+            passed_over.push(format!("{relative}: not a regular file"));
+            continue;
+        }
+        if name.starts_with("CHECKSUMS") {
+            continue;
+        }
+        if !name.bytes().all(is_pause_name_byte) {
+            passed_over.push(format!("{relative}: not a file name PAUSE accepts"));
             continue;
         }
         let mtime = metadata
@@ -359,6 +389,11 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FoundFile>) -> Result<()
         });
     }
     Ok(())
+}
+
+/// PAUSE's `is_valid` characters for a file name: `[A-Za-z0-9_\-.@+]`.
+fn is_pause_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'@' | b'+')
 }
 
 /// Where a file of an imported tree goes: its author and its path below `authors/id/`.

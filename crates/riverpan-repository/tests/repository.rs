@@ -698,3 +698,57 @@ fn import_keeps_every_path_exactly() -> TestResult {
     assert_eq!(repository.check(true)?.problems.len(), 3);
     Ok(())
 }
+
+/// A tree is untrusted: links are not followed (one to a file elsewhere on the machine, one
+/// that loops), names PAUSE would refuse are reported, and the rest is imported.
+#[cfg(unix)]
+#[test]
+fn import_does_not_follow_links_or_take_odd_names() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let tree = tempfile::tempdir()?;
+    let outside = tempfile::tempdir()?;
+    let build = tempfile::tempdir()?;
+    let dir = tree.path().join("authors/id/A/AB/ABC");
+    std::fs::create_dir_all(&dir)?;
+    let made = dist(build.path(), "Good-Dist", "1.0", &[("Good::Dist", "1.0")]);
+    std::fs::copy(&made, dir.join("Good-Dist-1.0.tar.gz"))?;
+    std::fs::write(outside.path().join("secret.tar.gz"), b"not yours")?;
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.tar.gz"),
+        dir.join("Link-1.0.tar.gz"),
+    )?;
+    std::os::unix::fs::symlink(tree.path().join("authors/id"), dir.join("loop"))?;
+    std::fs::write(dir.join("Odd Name-1.0.tar.gz"), b"x")?;
+    std::fs::create_dir_all(dir.join("sub dir"))?;
+    std::fs::write(dir.join("sub dir/Hidden-1.0.tar.gz"), b"x")?;
+
+    let mut repository = Repository::open(data.path())?;
+    let summary = repository.import(tree.path(), &|_, _| {})?;
+    assert_eq!(summary.uploaded, 1);
+    let mut skipped = summary.skipped.clone();
+    skipped.sort();
+    assert_eq!(skipped.len(), 4, "{skipped:?}");
+    assert!(
+        skipped[0].starts_with("A/AB/ABC/Link-1.0.tar.gz: a symbolic link"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped[1].starts_with("A/AB/ABC/Odd Name-1.0.tar.gz: not a file name"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped[2].starts_with("A/AB/ABC/loop: a symbolic link"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped[3].starts_with("A/AB/ABC/sub dir/: not a directory name"),
+        "{skipped:?}"
+    );
+    let ids = repository.cpan_root().join("authors/id");
+    assert!(!ids.join("A/AB/ABC/Link-1.0.tar.gz").exists());
+    assert_eq!(
+        packages_lines(&repository),
+        ["Good::Dist 1.0 A/AB/ABC/Good-Dist-1.0.tar.gz"]
+    );
+    Ok(())
+}

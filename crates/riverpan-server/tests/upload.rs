@@ -135,6 +135,30 @@ fn password_and_token_uploads_are_queued_indexed_and_never_repeated() -> TestRes
         answer.body
     );
     assert_eq!(upload_count(&data)?, 4);
+
+    // A document may be sent again (PAUSE's may_overwrite_file): 201 both times, one upload.
+    let notes = scratch.path().join("Release-Notes.md");
+    let mut ids = Vec::new();
+    for take in ["first notes", "second, longer notes"] {
+        std::fs::write(&notes, take)?;
+        let part = format!("file=@{}", notes.display());
+        let answer = curl(&server.url("/api/upload"), &["-H", &bearer, "-F", &part])?;
+        assert_eq!(answer.status, 201, "{answer:?}");
+        ids.push(answer.json()?["upload_id"].as_i64().ok_or("no upload_id")?);
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(upload_count(&data)?, 5);
+    wait_for("the notes indexed", || {
+        let store = riverpan_store::Store::open(&data)?;
+        Ok(store.reader().queued_uploads()?.is_empty())
+    })?;
+    assert_eq!(
+        std::fs::read_to_string(data.join("cpan/authors/id/N/NE/NEILB/Release-Notes.md"))?,
+        "second, longer notes"
+    );
+    let answer = curl(&server.url(&format!("/api/v1/uploads/{}", ids[0])), &[])?;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.json()?["size"], 20, "{}", answer.body);
     server.stop();
     Ok(())
 }
