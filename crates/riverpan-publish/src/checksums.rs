@@ -224,7 +224,28 @@ pub fn checksum_entry(path: &Path) -> io::Result<ChecksumEntry> {
     // The size comes from the same open file, so size and digests describe the same bytes even if the path is
     // replaced meanwhile.
     let size = file.metadata()?.len();
-    let ((sha256, md5), decoded) = digest_file(file, compression)?;
+    let (raw, decoded) = digest_file(file, compression)?;
+    Ok(file_entry(
+        name,
+        size,
+        mtime,
+        raw,
+        decoded,
+        compression,
+        issymlink,
+    ))
+}
+
+/// The entry of a file from its digests (`decoded`: of its decompressed data, by `compression`).
+fn file_entry(
+    name: String,
+    size: u64,
+    mtime: SystemTime,
+    (sha256, md5): DigestStrings,
+    decoded: Option<DigestStrings>,
+    compression: Compression,
+    issymlink: bool,
+) -> ChecksumEntry {
     let (mut sha256_ungz, mut md5_ungz, mut sha256_unbz2, mut md5_unbz2) = (None, None, None, None);
     if let Some((sha, md)) = decoded {
         if compression == Compression::Gzip {
@@ -235,7 +256,7 @@ pub fn checksum_entry(path: &Path) -> io::Result<ChecksumEntry> {
             md5_unbz2 = Some(md);
         }
     }
-    Ok(ChecksumEntry {
+    ChecksumEntry {
         name,
         size,
         mtime,
@@ -247,7 +268,7 @@ pub fn checksum_entry(path: &Path) -> io::Result<ChecksumEntry> {
         md5_unbz2,
         isdir: false,
         issymlink,
-    })
+    }
 }
 
 /// SHA-256 and MD5 of a stream, computed as it passes by: a caller that reads a file's data anyway (the import
@@ -297,30 +318,15 @@ pub fn checksum_entry_of_bytes(
         }
         (_, None) => digest_file(bytes, compression)?,
     };
-    let (sha256, md5) = raw;
-    let (mut sha256_ungz, mut md5_ungz, mut sha256_unbz2, mut md5_unbz2) = (None, None, None, None);
-    if let Some((sha, md)) = computed {
-        if compression == Compression::Gzip {
-            sha256_ungz = Some(sha);
-            md5_ungz = Some(md);
-        } else {
-            sha256_unbz2 = Some(sha);
-            md5_unbz2 = Some(md);
-        }
-    }
-    Ok(ChecksumEntry {
-        name: name.to_string(),
-        size: bytes.len() as u64,
+    Ok(file_entry(
+        name.to_string(),
+        bytes.len() as u64,
         mtime,
-        sha256,
-        md5,
-        sha256_ungz,
-        md5_ungz,
-        sha256_unbz2,
-        md5_unbz2,
-        isdir: false,
-        issymlink: false,
-    })
+        raw,
+        computed,
+        compression,
+        false,
+    ))
 }
 
 /// Computes the entries of every file of `dir` that a CHECKSUMS file lists (see [`is_excluded_from_checksums`]),
