@@ -120,6 +120,11 @@ impl PackageIndex {
         })
     }
 
+    /// Every line, by package name.
+    pub fn lines(&self) -> impl Iterator<Item = &IndexedPackage> {
+        self.packages.values()
+    }
+
     /// Every package the distribution file `path` provides, with its version.
     pub fn provided_by(&self, path: &str) -> Vec<&IndexedPackage> {
         self.packages.values().filter(|p| p.path == path).collect()

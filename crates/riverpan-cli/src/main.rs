@@ -9,6 +9,7 @@ mod config;
 mod distname_cmd;
 mod input;
 mod inspect_cmd;
+mod install_cmd;
 mod logging;
 mod repo_cmd;
 mod river_cmd;
@@ -96,6 +97,8 @@ enum Command {
     Delete(account_cmd::DeleteArgs),
     Testers(testers_cmd::TestersArgs),
     River(river_cmd::RiverArgs),
+    Install(install_cmd::InstallArgs),
+    Exec(install_cmd::ExecArgs),
 }
 
 /// Global options every subcommand may need.
@@ -132,6 +135,8 @@ fn main() -> ExitCode {
         Command::Delete(args) => account_cmd::delete(&globals, &args),
         Command::Testers(args) => testers_cmd::run(&globals, &args),
         Command::River(args) => river_cmd::run(&globals, &args),
+        Command::Install(args) => install_cmd::install(&globals, &args),
+        Command::Exec(args) => install_cmd::exec(&globals, &args),
     };
     match outcome {
         Ok(code) => code,

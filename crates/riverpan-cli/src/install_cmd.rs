@@ -1,0 +1,243 @@
+//! `riverpan install` and `riverpan exec`: the client side — install modules from a riverpan or
+//! any CPAN mirror into a local lib, and run a command with that lib.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use riverpan_install::{InstallEvent, InstallOptions};
+
+use crate::GlobalOptions;
+
+/// Install modules (and what they need) into a local lib, from a riverpan or a CPAN mirror.
+///
+/// Each distribution is fetched (checked against its author's CHECKSUMS, kept in a download
+/// cache shared by all projects), expanded with riverpan's archive limits, configured, built
+/// and — with --test — tested in its own work directory, with its dependencies' build output on
+/// PERL5LIB; nothing reaches the local lib until the end, when everything that built is
+/// installed in dependency order. A distribution that fails stops only what needs it.
+///
+/// Examples:
+///   riverpan install --from http://127.0.0.1:5000/ Moose
+///   riverpan install --from /srv/riverpan-data -L local --test Try::Tiny Moo@2.005005
+///   riverpan install --from https://cpan.example.org/ 'Plack~>= 1.0047, < 2' --dry-run
+///   riverpan exec -L local -- perl -MMoose -e 'print Moose->VERSION'
+///
+/// Exit status: 0 when every target is installed or already there, 1 otherwise.
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct InstallArgs {
+    /// Where to install from: a riverpan or CPAN mirror URL, a CPAN tree or a riverpan data
+    /// directory; repeat to try several in order.
+    #[arg(
+        long = "from",
+        value_name = "URL_OR_DIR",
+        env = "RIVERPAN_INSTALL_FROM",
+        value_delimiter = ' '
+    )]
+    from: Vec<String>,
+    /// The local lib: modules in DIR/lib/perl5, scripts in DIR/bin (as cpanm -L).
+    #[arg(
+        short = 'L',
+        long = "local-lib",
+        value_name = "DIR",
+        default_value = "local"
+    )]
+    local_lib: PathBuf,
+    /// The perl every step runs with.
+    #[arg(long, value_name = "PATH", default_value = "perl")]
+    perl: PathBuf,
+    /// Workers (default: the number of CPUs).
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Run each distribution's tests (off by default, as in cpm and Carton).
+    #[arg(long)]
+    test: bool,
+    /// Do not check tarballs against CHECKSUMS.
+    #[arg(long)]
+    no_verify: bool,
+    /// Ask for pure-Perl builds (PUREPERL_ONLY=1 / --pureperl-only).
+    #[arg(long)]
+    pp: bool,
+    /// Print the plan (what would be fetched, built and installed) and install nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// One JSON event per line on standard output, then the report.
+    #[arg(long)]
+    json: bool,
+    /// Seconds a configure / build / test step may take.
+    #[arg(
+        long,
+        value_name = "S,S,S",
+        default_value = "60,3600,1800",
+        value_delimiter = ','
+    )]
+    timeouts: Vec<u64>,
+    /// Modules: Foo::Bar, Foo::Bar@1.23 (exactly), Foo::Bar~">= 1.2, < 2".
+    #[arg(required = true, value_name = "MODULE")]
+    targets: Vec<String>,
+}
+
+/// Run a command with the local lib on PERL5LIB and its bin on PATH (as carton exec).
+///
+/// Examples:
+///   riverpan exec -- perl -MTry::Tiny -e 'print Try::Tiny->VERSION'
+///   riverpan exec -L /opt/app/local -- plackup app.psgi
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct ExecArgs {
+    /// The local lib.
+    #[arg(
+        short = 'L',
+        long = "local-lib",
+        value_name = "DIR",
+        default_value = "local"
+    )]
+    local_lib: PathBuf,
+    /// The command and its arguments.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+fn cache_root() -> PathBuf {
+    std::env::var_os("RIVERPAN_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("riverpan")))
+        .or_else(|| std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache/riverpan")))
+        .unwrap_or_else(|| std::env::temp_dir().join("riverpan-cache"))
+}
+
+pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Result<ExitCode> {
+    let targets = args
+        .targets
+        .iter()
+        .map(|target| riverpan_install::parse_target(target))
+        .collect::<Result<Vec<_>, _>>()?;
+    let seconds =
+        |i: usize, default: u64| Duration::from_secs(*args.timeouts.get(i).unwrap_or(&default));
+    let local_lib = if args.local_lib.is_absolute() {
+        args.local_lib.clone()
+    } else {
+        std::env::current_dir()?.join(&args.local_lib)
+    };
+    let cache = cache_root();
+    let options = InstallOptions {
+        sources: args
+            .from
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
+        local_lib,
+        perl: args.perl.clone(),
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        test: args.test,
+        verify: !args.no_verify,
+        cache_dir: cache.join("downloads"),
+        work_dir: cache.join("work"),
+        timeouts: [seconds(0, 60), seconds(1, 3600), seconds(2, 1800)],
+        pureperl: args.pp,
+        dry_run: args.dry_run,
+    };
+    let json = args.json;
+    let quiet = std::sync::atomic::AtomicBool::new(false);
+    let out = Mutex::new(std::io::stdout());
+    let events = |event: InstallEvent| {
+        use std::io::Write;
+        if quiet.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        if json {
+            if let (Ok(line), Ok(mut out)) = (serde_json::to_string(&event), out.lock()) {
+                let _ = writeln!(out, "{line}");
+            }
+        } else if event.state != "start" || event.step == "install" {
+            eprintln!(
+                "{:<10} {:<8} {}{}",
+                event.step,
+                event.state,
+                event.subject,
+                if event.detail.is_empty() || event.state == "failed" {
+                    String::new()
+                } else {
+                    format!(" ({})", event.detail)
+                }
+            );
+        }
+    };
+    let report =
+        riverpan_install::install(&targets, &options, &events).context("riverpan install")?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        if args.dry_run {
+            println!("would install, in this order:");
+            for dist in &report.planned {
+                println!("  {dist}");
+            }
+        }
+        for (module, version) in &report.up_to_date {
+            println!("up to date: {module} {version}");
+        }
+        for dist in &report.installed {
+            println!("installed: {dist}");
+        }
+        for failed in &report.failed {
+            println!("FAILED: {} at {}:", failed.dist, failed.step);
+            for line in failed.reason.lines() {
+                println!("    {line}");
+            }
+            if let Some(log) = &failed.log {
+                println!("    log: {}", log.display());
+            }
+        }
+        for (dist, why) in &report.skipped {
+            println!("skipped: {dist}: {why}");
+        }
+        for problem in &report.problems {
+            println!("not installed: {problem}");
+        }
+        for cycle in &report.cycles {
+            println!("dependency cycle: {cycle}");
+        }
+    }
+    Ok(if report.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub(crate) fn exec(_globals: &GlobalOptions, args: &ExecArgs) -> anyhow::Result<ExitCode> {
+    let base = if args.local_lib.is_absolute() {
+        args.local_lib.clone()
+    } else {
+        std::env::current_dir()?.join(&args.local_lib)
+    };
+    let lib = riverpan_install::LocalLib {
+        lib: base.join("lib/perl5"),
+        arch: base.join("lib/perl5"),
+        bin: base.join("bin"),
+        base,
+    };
+    let (program, rest) = args
+        .command
+        .split_first()
+        .context("riverpan exec needs a command")?;
+    let mut command = std::process::Command::new(program);
+    command.args(rest);
+    for (key, value) in lib.exec_environment() {
+        command.env(key, value);
+    }
+    let status = command
+        .status()
+        .with_context(|| format!("running {program}"))?;
+    Ok(ExitCode::from(
+        status.code().unwrap_or(1).clamp(0, 255) as u8
+    ))
+}

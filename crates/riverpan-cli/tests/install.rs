@@ -1,0 +1,381 @@
+//! `riverpan install` and `riverpan exec` end to end: distributions with real `Makefile.PL`s
+//! (ExtUtils::MakeMaker, core perl) uploaded into a riverpan, installed from its data directory
+//! and from `riverpan serve` on 127.0.0.1, loaded with `riverpan exec`.
+
+use std::error::Error;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+const RIVERPAN: &str = env!("CARGO_BIN_EXE_riverpan");
+
+fn have_make() -> bool {
+    let ok = Command::new("make").arg("--version").output().is_ok()
+        && Command::new("perl")
+            .args(["-MExtUtils::MakeMaker", "-e1"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("make or ExtUtils::MakeMaker is missing: scripts/test installs them; skipping");
+    }
+    ok
+}
+
+/// `riverpan` with a clean environment and its caches in `scratch`.
+fn riverpan(scratch: &Path) -> Command {
+    let mut command = Command::new(RIVERPAN);
+    command
+        .current_dir(scratch)
+        .env_remove("RIVERPAN_DATA")
+        .env_remove("RIVERPAN_CONFIG")
+        .env_remove("RIVERPAN_INSTALL_FROM")
+        .env_remove("PERL5LIB")
+        .env_remove("PERL_MM_OPT")
+        .env_remove("PERL_MB_OPT")
+        .env_remove("AUTOMATED_TESTING")
+        .env_remove("RELEASE_TESTING")
+        .env_remove("AUTHOR_TESTING")
+        .env("RIVERPAN_CACHE_DIR", scratch.join("cache"));
+    command
+}
+
+fn run(command: &mut Command) -> Result<Output, Box<dyn Error>> {
+    Ok(command.stdin(Stdio::null()).output()?)
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn ok(command: &mut Command) -> Result<String, Box<dyn Error>> {
+    let output = run(command)?;
+    if !output.status.success() {
+        return Err(format!("{command:?} failed:\n{}", text(&output)).into());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// A distribution `NAME-VERSION.tar.gz` with a Makefile.PL requiring `requires`, a META.json
+/// saying the same, and the given test and Makefile.PL additions.
+fn make_dist(
+    dir: &Path,
+    dist: &str,
+    version: &str,
+    requires: &[&str],
+    test: &str,
+    makefile_extra: &str,
+) -> Result<PathBuf, Box<dyn Error>> {
+    let package = dist.replace('-', "::");
+    let root_name = format!("{dist}-{version}");
+    let root = dir.join(&root_name);
+    let module = root
+        .join("lib")
+        .join(format!("{}.pm", package.replace("::", "/")));
+    std::fs::create_dir_all(module.parent().ok_or("no parent")?)?;
+    let uses: String = requires.iter().map(|m| format!("use {m};\n")).collect();
+    std::fs::write(
+        &module,
+        format!(
+            "package {package};\n{uses}our $VERSION = '{version}';\nsub hello {{ '{dist}' }}\n1;\n"
+        ),
+    )?;
+    std::fs::create_dir_all(root.join("t"))?;
+    std::fs::write(
+        root.join("t/basic.t"),
+        format!("use strict;\nprint \"1..1\\n\";\n{test}\n"),
+    )?;
+    let prereqs: Vec<String> = requires.iter().map(|m| format!("'{m}' => 0")).collect();
+    std::fs::write(
+        root.join("Makefile.PL"),
+        format!(
+            "use ExtUtils::MakeMaker;\n{makefile_extra}\nWriteMakefile(NAME => '{package}', VERSION => '{version}', \
+             PREREQ_PM => {{ {} }});\n",
+            prereqs.join(", ")
+        ),
+    )?;
+    let runtime: Vec<String> = requires.iter().map(|m| format!("\"{m}\":\"0\"")).collect();
+    std::fs::write(
+        root.join("META.json"),
+        format!(
+            r#"{{"name":"{dist}","version":"{version}","abstract":"test","author":["T"],
+"license":["perl_5"],"dynamic_config":1,"release_status":"stable","generated_by":"hand",
+"prereqs":{{"configure":{{"requires":{{"ExtUtils::MakeMaker":"0"}}}},"runtime":{{"requires":{{{}}}}}}},
+"meta-spec":{{"version":2}}}}"#,
+            runtime.join(",")
+        ),
+    )?;
+    let archive = dir.join(format!("{root_name}.tar.gz"));
+    let status = Command::new("tar")
+        .arg("czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(dir)
+        .arg(&root_name)
+        .status()?;
+    if !status.success() {
+        return Err("tar failed".into());
+    }
+    Ok(archive)
+}
+
+const PASS: &str = "print \"ok 1\\n\";";
+const FAIL: &str = "print \"not ok 1\\n\";";
+
+/// A riverpan data directory holding the fixture distributions, uploaded by ALICE.
+fn fixture(scratch: &Path) -> Result<PathBuf, Box<dyn Error>> {
+    let data = scratch.join("data");
+    let dists = scratch.join("dists");
+    std::fs::create_dir_all(&dists)?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["init", "--policy", "pause"]))?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["user", "add", "ALICE"]))?;
+    // The testing contexts: the caller's AUTOMATED_TESTING reaches the tests, riverpan's own
+    // variables are set, nothing sets RELEASE_TESTING.
+    let env_test = "print((($ENV{AUTOMATED_TESTING} // '') eq 'from-the-caller' \
+        && $ENV{NONINTERACTIVE_TESTING} && $ENV{PERL_MM_USE_DEFAULT} && $ENV{PERL5_CPANM_IS_RUNNING} \
+        && !exists $ENV{RELEASE_TESTING}) ? \"ok 1\\n\" : \"not ok 1\\n\");";
+    let made = [
+        make_dist(&dists, "Leaf-Dist", "1.0", &[], PASS, "")?,
+        make_dist(&dists, "Mid-Dist", "1.1", &["Leaf::Dist"], PASS, "")?,
+        make_dist(&dists, "Top-Dist", "2.0", &["Mid::Dist"], PASS, "")?,
+        make_dist(&dists, "Broken-Tests", "0.1", &[], FAIL, "")?,
+        make_dist(&dists, "Needs-Broken", "0.1", &["Broken::Tests"], PASS, "")?,
+        make_dist(&dists, "Env-Check", "0.1", &[], env_test, "")?,
+        make_dist(
+            &dists,
+            "Prompt-Dist",
+            "0.1",
+            &[],
+            PASS,
+            "my $answer = prompt('Install the extras?', 'n');\nmy $line = <STDIN>;",
+        )?,
+        make_dist(&dists, "Tampered-Dist", "0.1", &[], PASS, "")?,
+    ];
+    for archive in &made {
+        ok(riverpan(scratch)
+            .arg("--data")
+            .arg(&data)
+            .args(["upload", "--as", "ALICE"])
+            .arg(archive))?;
+    }
+    Ok(data)
+}
+
+fn exec_version(scratch: &Path, lib: &Path, module: &str) -> Result<String, Box<dyn Error>> {
+    let output = ok(riverpan(scratch).arg("exec").arg("-L").arg(lib).args([
+        "--",
+        "perl",
+        &format!("-M{module}"),
+        "-e",
+        &format!("print {module}->VERSION"),
+    ]))?;
+    Ok(output)
+}
+
+#[test]
+fn install_from_a_data_directory_and_over_http() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+
+    // A chain of three, with tests, from the data directory.
+    let lib = scratch.join("local");
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .args(["--test", "Top::Dist"]))?;
+    assert!(output.status.success(), "{}", text(&output));
+    let printed = text(&output);
+    for dist in ["Leaf-Dist-1.0", "Mid-Dist-1.1", "Top-Dist-2.0"] {
+        assert!(printed.contains(&format!("installed: {dist}")), "{printed}");
+    }
+    assert_eq!(exec_version(scratch, &lib, "Top::Dist")?, "2.0");
+    assert_eq!(exec_version(scratch, &lib, "Leaf::Dist")?, "1.0");
+    let arch = std::fs::read_dir(lib.join("lib/perl5"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.join(".meta").is_dir())
+        .ok_or("no .meta directory")?;
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        arch.join(".meta/Mid-Dist-1.1/install.json"),
+    )?)?;
+    assert_eq!(record["pathname"], "A/AL/ALICE/Mid-Dist-1.1.tar.gz");
+    assert_eq!(record["name"], "Mid::Dist");
+    assert!(arch.join("auto/Mid/Dist/.packlist").is_file());
+    // Installed once: a second run finds everything up to date and installs nothing.
+    let again = ok(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg("Top::Dist"))?;
+    assert!(again.contains("up to date: Top::Dist 2.0"), "{again}");
+    assert!(!again.contains("installed:"), "{again}");
+
+    // Over HTTP from `riverpan serve`, into a fresh lib, served from the download cache.
+    let server = Server::start(&data)?;
+    let fresh = scratch.join("fresh");
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .args(["--from", &server.url(), "--json", "-L"])
+        .arg(&fresh)
+        .arg("Mid::Dist@1.1"))?;
+    assert!(output.status.success(), "{}", text(&output));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    assert!(events
+        .iter()
+        .any(|e| e["step"] == "fetch" && e["state"] == "done" && e["detail"] == "from the cache"));
+    assert_eq!(exec_version(scratch, &fresh, "Mid::Dist")?, "1.1");
+    server.stop();
+    Ok(())
+}
+
+#[test]
+fn failures_block_only_their_dependents_and_nothing_half_installs() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    let lib = scratch.join("local");
+    // Broken-Tests fails its tests; Needs-Broken is not built; Leaf-Dist is installed; the
+    // prompting Makefile.PL does not hang; the caller's testing context reaches the tests.
+    let started = Instant::now();
+    let output = run(riverpan(scratch)
+        .env("AUTOMATED_TESTING", "from-the-caller")
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .args([
+            "--test",
+            "Needs::Broken",
+            "Leaf::Dist",
+            "Prompt::Dist",
+            "Env::Check",
+        ]))?;
+    assert!(started.elapsed() < Duration::from_secs(120));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let printed = text(&output);
+    assert!(
+        printed.contains("FAILED: A/AL/ALICE/Broken-Tests-0.1.tar.gz at test"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("skipped: A/AL/ALICE/Needs-Broken-0.1.tar.gz"),
+        "{printed}"
+    );
+    for dist in ["Leaf-Dist-1.0", "Prompt-Dist-0.1", "Env-Check-0.1"] {
+        assert!(printed.contains(&format!("installed: {dist}")), "{printed}");
+    }
+    assert!(!lib.join("lib/perl5/Broken/Tests.pm").exists());
+    assert!(!lib.join("lib/perl5/Needs/Broken.pm").exists());
+
+    // A tarball changed after it was published fails verification; nothing is installed.
+    let tampered = data.join("cpan/authors/id/A/AL/ALICE/Tampered-Dist-0.1.tar.gz");
+    let mut bytes = std::fs::read(&tampered)?;
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&tampered, bytes)?;
+    let other = scratch.join("other");
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&other)
+        .arg("Tampered::Dist"))?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("verification failed"),
+        "{}",
+        text(&output)
+    );
+    assert!(!other.join("lib/perl5/Tampered").exists());
+    // An unknown module is one clear line.
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&other)
+        .arg("No::Such::Module"))?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("No::Such::Module"),
+        "{}",
+        text(&output)
+    );
+    Ok(())
+}
+
+/// `riverpan serve` on a free port.
+struct Server {
+    child: Child,
+    authority: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Result<Server, Box<dyn Error>> {
+        let mut child = Command::new(RIVERPAN)
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("RIVERPAN_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut log = BufReader::new(child.stderr.take().ok_or("no stderr")?);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            if log.read_line(&mut line)? == 0 || Instant::now() > deadline {
+                let _ = child.kill();
+                return Err(format!("riverpan serve did not start:\n{seen}").into());
+            }
+            seen.push_str(&line);
+            if let Some(rest) = line.split("serving http://").nth(1) {
+                let authority = rest.split('/').next().ok_or("no URL")?.to_owned();
+                std::thread::spawn(move || {
+                    let mut rest = String::new();
+                    let _ = log.read_to_string(&mut rest);
+                });
+                return Ok(Server { child, authority });
+            }
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/", self.authority)
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

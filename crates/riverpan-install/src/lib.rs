@@ -1,0 +1,786 @@
+//! `riverpan install`: the CPAN client of the toolchain documents — resolve, fetch, expand,
+//! configure, build, test, install — in cpm v1's phase-gated model (`cpan-plan` decides what
+//! may run; this crate runs it).
+//!
+//! * **Resolve** through the sources' `02packages` (`cpan-index`); a module the local lib or
+//!   the perl itself (vendor, core) already has at a sufficient version is not installed again.
+//! * **Fetch** on the worker pool, every tarball checked against its author's `CHECKSUMS`
+//!   (SHA-256) unless verification is turned off, into a download cache addressed by SHA-256
+//!   and shared by all projects.
+//! * **Expand** with `cpan-archive`'s limits: a dependency is as untrusted as an upload.
+//! * **Configure / build / test** each distribution in its own work directory, with its
+//!   dependencies' `blib` on `PERL5LIB` and nothing installed until the end; the toolchain's
+//!   environment; standard input closed; a time limit per step.
+//! * **Install** at the end, in dependency order, with `ExtUtils::Install`, writing the
+//!   `.packlist` and the `.meta/<distvname>/install.json` that cpanm, cpm and Carton read.
+//!
+//! A failing distribution stops only what depends on it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cpan_plan::{DistId, DistTask, Phase, Relationship, Requirement, Scheduler, Step, Task};
+
+mod perl;
+mod source;
+mod work;
+
+pub use perl::{install_built, InstallRecord, LocalLib, Perl};
+pub use source::{sha256_hex, DownloadCache, Fetched, Fetcher, Source};
+pub use work::{expand, read_prereqs, run_step, BuildTool, StepEnvironment, StepOutput};
+
+/// Everything that can stop an install (a failing distribution is a result, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// A source cannot be used.
+    #[error("{source_name}: {why}")]
+    Source {
+        /// The source.
+        source_name: String,
+        /// What went wrong.
+        why: String,
+    },
+    /// No source was given.
+    #[error("no source to install from: give --from URL (or set RIVERPAN_INSTALL_FROM)")]
+    NoSource,
+    /// A tarball does not match its CHECKSUMS (or they cannot be read).
+    #[error("{path}: verification failed: {why}")]
+    Verification {
+        /// The file below `authors/id/`.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// An archive was refused.
+    #[error("{name}: refused: {why}")]
+    Archive {
+        /// The file.
+        name: String,
+        /// Why.
+        why: String,
+    },
+    /// The target perl cannot be used.
+    #[error("perl: {0}")]
+    Perl(String),
+    /// The final install of a distribution failed.
+    #[error("installing {dist} failed: {why}")]
+    Install {
+        /// The distribution.
+        dist: String,
+        /// The installer's output.
+        why: String,
+    },
+    /// A target or requirement cannot be read.
+    #[error("{0}")]
+    Target(String),
+    /// A file operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What riverpan was doing.
+        what: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+}
+
+impl InstallError {
+    fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> InstallError {
+        let what = what.into();
+        move |source| InstallError::Io { what, source }
+    }
+}
+
+/// How to install.
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    /// Where distributions come from, tried in order.
+    pub sources: Vec<String>,
+    /// The local lib (`-L`).
+    pub local_lib: PathBuf,
+    /// The perl every step runs with.
+    pub perl: PathBuf,
+    /// Workers.
+    pub jobs: usize,
+    /// Run every distribution's tests.
+    pub test: bool,
+    /// Check every tarball against CHECKSUMS.
+    pub verify: bool,
+    /// The download cache (shared by all projects).
+    pub cache_dir: PathBuf,
+    /// Where distributions are expanded and built (a fresh directory per run is made below).
+    pub work_dir: PathBuf,
+    /// Time limit of configure / build / test steps.
+    pub timeouts: [Duration; 3],
+    /// Ask for pure-Perl builds (`PUREPERL_ONLY=1`, `--pureperl-only`).
+    pub pureperl: bool,
+    /// Print the plan and do nothing.
+    pub dry_run: bool,
+}
+
+/// One line of progress, for the display and `--json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InstallEvent {
+    /// `resolve`, `fetch`, `configure`, `build`, `test`, `install`, `up-to-date`.
+    pub step: String,
+    /// The module or distribution.
+    pub subject: String,
+    /// `start`, `done`, `failed`.
+    pub state: &'static str,
+    /// A detail (version, from cache, the failure's last lines).
+    pub detail: String,
+}
+
+/// A distribution that failed, for the summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailedDist {
+    /// The distribution.
+    pub dist: String,
+    /// The step.
+    pub step: String,
+    /// Why, with the last lines of its log.
+    pub reason: String,
+    /// The full log, when there is one.
+    pub log: Option<PathBuf>,
+}
+
+/// What an install did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct InstallReport {
+    /// Installed, in order.
+    pub installed: Vec<String>,
+    /// Already there at a sufficient version: module and version.
+    pub up_to_date: Vec<(String, String)>,
+    /// Failed.
+    pub failed: Vec<FailedDist>,
+    /// Not built because something they need failed: distribution and why.
+    pub skipped: Vec<(String, String)>,
+    /// Targets that cannot be met, and modules no source provides.
+    pub problems: Vec<String>,
+    /// Dependency cycles found.
+    pub cycles: Vec<String>,
+    /// In a dry run: the distributions the plan would fetch, in install order.
+    pub planned: Vec<String>,
+}
+
+impl InstallReport {
+    /// Every requested target was installed or already there.
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty() && self.skipped.is_empty() && self.problems.is_empty()
+    }
+}
+
+/// A target: `Module`, `Module@1.23` (exactly), `Module~">= 1, < 2"` (a range).
+pub fn parse_target(text: &str) -> Result<Requirement, InstallError> {
+    let (module, range) = if let Some((module, version)) = text.split_once('@') {
+        (module, format!("== {version}"))
+    } else if let Some((module, range)) = text.split_once('~') {
+        (module, range.to_string())
+    } else {
+        (text, "0".to_string())
+    };
+    let valid = !module.is_empty()
+        && module
+            .split("::")
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    if !valid {
+        return Err(InstallError::Target(format!(
+            "{text}: not a module name (Foo::Bar, Foo::Bar@1.2, Foo::Bar~\">= 1.2, < 2\")"
+        )));
+    }
+    Requirement::parse(module, &range, Phase::Runtime, Relationship::Requires)
+        .map_err(|error| InstallError::Target(format!("{text}: {error}")))
+}
+
+/// The requirements a META/MYMETA declares, as the planner takes them.
+fn requirements_of(meta: &cpan_meta::CpanMeta) -> Vec<Requirement> {
+    let mut out = Vec::new();
+    for (phase, relationship, requirements) in meta.prereqs.iter() {
+        let (Some(phase), Some(relationship)) = (
+            Phase::parse(phase.as_str()),
+            Relationship::parse(relationship.as_str()),
+        ) else {
+            continue;
+        };
+        for (module, range) in requirements.as_string_hash() {
+            match Requirement::parse(&module, &range, phase, relationship) {
+                Ok(requirement) => out.push(requirement),
+                Err(error) => tracing::warn!("ignoring {module} {range}: {error}"),
+            }
+        }
+    }
+    out
+}
+
+/// A distribution's work: where it is, how it builds.
+#[derive(Debug, Clone, Default)]
+struct DistWork {
+    root: Option<PathBuf>,
+    tool: Option<BuildTool>,
+    target_module: String,
+}
+
+/// What a worker sends back.
+struct Done {
+    task: DistTask,
+    outcome: Result<StepResult, String>,
+    log: Option<String>,
+}
+
+enum StepResult {
+    Fetched {
+        root: PathBuf,
+        tool: BuildTool,
+        requirements: Vec<Requirement>,
+        from_cache: bool,
+    },
+    Configured(Vec<Requirement>),
+    Built,
+    Tested,
+}
+
+/// Installs `targets` as `options` say, reporting progress to `events`.
+pub fn install(
+    targets: &[Requirement],
+    options: &InstallOptions,
+    events: &(dyn Fn(InstallEvent) + Sync),
+) -> Result<InstallReport, InstallError> {
+    if options.sources.is_empty() {
+        return Err(InstallError::NoSource);
+    }
+    let sources = options
+        .sources
+        .iter()
+        .map(|spec| Source::parse(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    let perl = Perl::probe(&options.perl)?;
+    let local = LocalLib::new(&options.local_lib, &perl);
+    let fetcher = Arc::new(Fetcher::new(
+        sources,
+        DownloadCache::new(&options.cache_dir),
+        options.verify,
+    ));
+    let index = fetcher.package_index()?;
+    std::fs::create_dir_all(&options.work_dir).map_err(InstallError::io(format!(
+        "creating {}",
+        options.work_dir.display()
+    )))?;
+    let run_dir = options.work_dir.join(format!(
+        "{}.{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        std::process::id()
+    ));
+    let search_inc = local.search_inc(&perl);
+    let mut scheduler = Scheduler::new(
+        cpan_plan::Options::default().with_test(options.test),
+        targets.iter().cloned(),
+    );
+    let mut work: BTreeMap<DistId, DistWork> = BTreeMap::new();
+    let mut logs: BTreeMap<DistId, PathBuf> = BTreeMap::new();
+    let mut installed_cache: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut report = InstallReport::default();
+
+    let (job_sender, job_receiver) = mpsc::channel::<(DistTask, Job)>();
+    let job_receiver = Arc::new(Mutex::new(job_receiver));
+    let (done_sender, done_receiver) = mpsc::channel::<Done>();
+    let jobs = options.jobs.max(1);
+    std::thread::scope(|scope| -> Result<(), InstallError> {
+        for _ in 0..jobs {
+            let receiver = Arc::clone(&job_receiver);
+            let sender = done_sender.clone();
+            let fetcher = Arc::clone(&fetcher);
+            let run_dir = run_dir.clone();
+            scope.spawn(move || loop {
+                let next = receiver.lock().ok().and_then(|r| r.recv().ok());
+                let Some((task, job)) = next else {
+                    break;
+                };
+                let (outcome, log) = run_job(&fetcher, &run_dir, &task, job, events);
+                if sender.send(Done { task, outcome, log }).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done_sender);
+        let mut in_flight = 0usize;
+        loop {
+            let tasks = scheduler.next_tasks(jobs.saturating_sub(in_flight).max(1) * 4);
+            // Resolutions are cheap and answered here, all of a round with one question to perl.
+            let modules: Vec<String> = tasks
+                .iter()
+                .filter_map(|task| match task {
+                    Task::Resolve { module, .. } if !installed_cache.contains_key(module) => {
+                        Some(module.clone())
+                    }
+                    _ => None,
+                })
+                .filter(|module| module != "perl")
+                .collect();
+            if !modules.is_empty() {
+                installed_cache.extend(perl.installed_versions(&search_inc, &modules)?);
+            }
+            let mut progressed = false;
+            for task in tasks {
+                match task {
+                    Task::Resolve { module, range } => {
+                        progressed = true;
+                        let installed = if module == "perl" {
+                            Some(perl.version.clone())
+                        } else {
+                            installed_cache.get(&module).cloned().flatten()
+                        };
+                        let sufficient = installed.as_deref().is_some_and(|version| {
+                            range
+                                .accepts_str(version)
+                                .unwrap_or(version == "undef" && range.as_string() == "0")
+                        });
+                        if let (true, Some(version)) = (sufficient, installed) {
+                            events(InstallEvent {
+                                step: "up-to-date".into(),
+                                subject: module.clone(),
+                                state: "done",
+                                detail: version.clone(),
+                            });
+                            let version = if version == "undef" {
+                                "0".to_string()
+                            } else {
+                                version
+                            };
+                            let _ = scheduler.already_installed(&module, &version);
+                            continue;
+                        }
+                        match index.get(&module) {
+                            Some(line) => {
+                                let dist = DistId::new(line.path.clone());
+                                let provides: Vec<(String, String)> = index
+                                    .provided_by(&line.path)
+                                    .into_iter()
+                                    .map(|p| (p.package.clone(), version_or_zero(&p.version)))
+                                    .collect();
+                                work.entry(dist.clone()).or_insert_with(|| DistWork {
+                                    target_module: module.clone(),
+                                    ..DistWork::default()
+                                });
+                                events(InstallEvent {
+                                    step: "resolve".into(),
+                                    subject: module.clone(),
+                                    state: "done",
+                                    detail: line.path.clone(),
+                                });
+                                if let Err(error) = scheduler.resolved(&module, dist, provides) {
+                                    scheduler.resolve_failed(&module, error.to_string());
+                                }
+                            }
+                            None => {
+                                events(InstallEvent {
+                                    step: "resolve".into(),
+                                    subject: module.clone(),
+                                    state: "failed",
+                                    detail: "no source provides it".into(),
+                                });
+                                scheduler.resolve_failed(&module, "no source provides it");
+                            }
+                        }
+                    }
+                    Task::Run(task) => {
+                        if options.dry_run && task.step != Step::Fetch {
+                            // A dry run fetches (to read each META) but runs nothing: the plan
+                            // follows the META's requirements instead of MYMETA's.
+                            progressed = true;
+                            let applied = match task.step {
+                                Step::Configure => {
+                                    let requirements = work
+                                        .get(&task.dist)
+                                        .and_then(|w| w.root.as_ref())
+                                        .and_then(|root| read_prereqs(root, false))
+                                        .map(|meta| requirements_of(&meta))
+                                        .unwrap_or_default();
+                                    scheduler.configured(&task.dist, requirements)
+                                }
+                                Step::Build => scheduler.built(&task.dist),
+                                _ => scheduler.tested(&task.dist),
+                            };
+                            if let Err(error) = applied {
+                                tracing::warn!("{}: {error}", task.dist);
+                            }
+                            continue;
+                        }
+                        let job = match task.step {
+                            Step::Fetch => Job::Fetch,
+                            step => {
+                                let Some(dist) = work.get(&task.dist) else {
+                                    let _ = scheduler.failed(&task.dist, step, "no work directory");
+                                    continue;
+                                };
+                                let (Some(root), Some(tool)) = (dist.root.clone(), dist.tool)
+                                else {
+                                    let _ = scheduler.failed(&task.dist, step, "not fetched");
+                                    continue;
+                                };
+                                let environment = step_environment(
+                                    options,
+                                    &perl,
+                                    &task.dependencies,
+                                    &work,
+                                    step,
+                                );
+                                Job::Step {
+                                    root,
+                                    tool,
+                                    environment,
+                                }
+                            }
+                        };
+                        progressed = true;
+                        in_flight += 1;
+                        if job_sender.send((task, job)).is_err() {
+                            return Err(InstallError::Target("the workers stopped".into()));
+                        }
+                    }
+                }
+            }
+            if in_flight == 0 {
+                if scheduler.is_finished() || !progressed {
+                    break;
+                }
+                continue;
+            }
+            let Ok(done) = done_receiver.recv() else {
+                break;
+            };
+            in_flight -= 1;
+            let Done { task, outcome, log } = done;
+            if let Some(text) = &log {
+                let path = run_dir.join("logs").join(format!(
+                    "{}.{}.log",
+                    task.dist.as_str().replace('/', "_"),
+                    task.step.as_str()
+                ));
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                if std::fs::write(&path, text).is_ok() {
+                    logs.insert(task.dist.clone(), path);
+                }
+            }
+            let applied = match outcome {
+                Ok(StepResult::Fetched {
+                    root,
+                    tool,
+                    requirements,
+                    from_cache,
+                }) => {
+                    if let Some(dist) = work.get_mut(&task.dist) {
+                        dist.root = Some(root);
+                        dist.tool = Some(tool);
+                    }
+                    events(InstallEvent {
+                        step: "fetch".into(),
+                        subject: task.dist.as_str().to_string(),
+                        state: "done",
+                        detail: if from_cache {
+                            "from the cache".into()
+                        } else {
+                            String::new()
+                        },
+                    });
+                    scheduler.fetched(&task.dist, requirements)
+                }
+                Ok(StepResult::Configured(requirements)) => {
+                    step_done(events, &task);
+                    scheduler.configured(&task.dist, requirements)
+                }
+                Ok(StepResult::Built) => {
+                    step_done(events, &task);
+                    scheduler.built(&task.dist)
+                }
+                Ok(StepResult::Tested) => {
+                    step_done(events, &task);
+                    scheduler.tested(&task.dist)
+                }
+                Err(reason) => {
+                    events(InstallEvent {
+                        step: task.step.as_str().to_string(),
+                        subject: task.dist.as_str().to_string(),
+                        state: "failed",
+                        detail: reason.clone(),
+                    });
+                    scheduler.failed(&task.dist, task.step, reason)
+                }
+            };
+            if let Err(error) = applied {
+                tracing::warn!("{}: {error}", task.dist);
+            }
+        }
+        drop(job_sender);
+        Ok(())
+    })?;
+
+    let order = scheduler.install_order();
+    if options.dry_run {
+        report.planned = order.iter().map(|d| d.as_str().to_string()).collect();
+    } else {
+        for dist in &order {
+            let Some(DistWork {
+                root: Some(root),
+                target_module,
+                ..
+            }) = work.get(dist).cloned()
+            else {
+                continue;
+            };
+            let record = install_record(dist, &target_module, &index);
+            events(InstallEvent {
+                step: "install".into(),
+                subject: dist.as_str().to_string(),
+                state: "start",
+                detail: String::new(),
+            });
+            match install_built(&perl, &root, &local, &record) {
+                Ok(_) => {
+                    let _ = scheduler.installed(dist);
+                    report.installed.push(record.dist.clone());
+                    events(InstallEvent {
+                        step: "install".into(),
+                        subject: dist.as_str().to_string(),
+                        state: "done",
+                        detail: record.dist.clone(),
+                    });
+                }
+                Err(error) => {
+                    let _ = scheduler.failed(dist, Step::Install, error.to_string());
+                }
+            }
+        }
+    }
+    let summary = scheduler.summary();
+    report.up_to_date = summary
+        .up_to_date
+        .iter()
+        .map(|(module, version)| (module.clone(), version.to_string()))
+        .collect();
+    report.failed = summary
+        .failed
+        .iter()
+        .map(|failure| FailedDist {
+            dist: failure.dist.as_str().to_string(),
+            step: failure.step.as_str().to_string(),
+            reason: failure.cause.to_string(),
+            log: logs.get(&failure.dist).cloned(),
+        })
+        .collect();
+    report.skipped = summary
+        .skipped
+        .iter()
+        .map(|skip| (skip.dist.as_str().to_string(), skip.to_string()))
+        .collect();
+    report.problems = summary
+        .target_problems
+        .iter()
+        .map(ToString::to_string)
+        .chain(
+            summary
+                .unresolved
+                .iter()
+                .map(|(module, why)| format!("{module}: {why}")),
+        )
+        .collect();
+    report.cycles = summary.cycles.iter().map(|c| format!("{c:?}")).collect();
+    Ok(report)
+}
+
+fn step_done(events: &(dyn Fn(InstallEvent) + Sync), task: &DistTask) {
+    events(InstallEvent {
+        step: task.step.as_str().to_string(),
+        subject: task.dist.as_str().to_string(),
+        state: "done",
+        detail: String::new(),
+    });
+}
+
+fn version_or_zero(version: &str) -> String {
+    if version == "undef" {
+        "0".to_string()
+    } else {
+        version.to_string()
+    }
+}
+
+/// The `.meta` record of a distribution about to be installed.
+fn install_record(dist: &DistId, target: &str, index: &cpan_index::PackageIndex) -> InstallRecord {
+    let info = cpan_distname::DistnameInfo::new(&format!("authors/id/{}", dist.as_str()));
+    let name = info.dist().unwrap_or(dist.as_str()).replace('-', "::");
+    let provides = index
+        .provided_by(dist.as_str())
+        .into_iter()
+        .map(|p| {
+            // As cpanm writes it: no version key for a package without one.
+            let entry = if p.version == "undef" {
+                serde_json::json!({})
+            } else {
+                serde_json::json!({ "version": p.version })
+            };
+            (p.package.clone(), entry)
+        })
+        .collect();
+    InstallRecord {
+        name,
+        target: target.to_string(),
+        version: info.version().unwrap_or("").to_string(),
+        dist: info.distvname().unwrap_or(dist.as_str()).to_string(),
+        pathname: dist.as_str().to_string(),
+        provides,
+    }
+}
+
+/// The environment of a step: the dependencies' build output first.
+fn step_environment(
+    options: &InstallOptions,
+    perl: &Perl,
+    dependencies: &[DistId],
+    work: &BTreeMap<DistId, DistWork>,
+    step: Step,
+) -> StepEnvironment {
+    let mut perl5lib = Vec::new();
+    let mut path = Vec::new();
+    for dependency in dependencies {
+        if let Some(root) = work.get(dependency).and_then(|w| w.root.as_ref()) {
+            perl5lib.push(root.join("blib/arch"));
+            perl5lib.push(root.join("blib/lib"));
+            path.push(root.join("blib/script"));
+            path.push(root.join("blib/bin"));
+        }
+    }
+    let mut extra = BTreeMap::new();
+    if options.pureperl {
+        extra.insert("PUREPERL_ONLY".to_string(), "1".to_string());
+    }
+    let timeout = match step {
+        Step::Configure => options.timeouts[0],
+        Step::Test => options.timeouts[2],
+        _ => options.timeouts[1],
+    };
+    StepEnvironment {
+        perl: perl.path.clone(),
+        perl5lib,
+        path,
+        extra,
+        timeout,
+    }
+}
+
+/// What a worker is asked to do.
+enum Job {
+    Fetch,
+    Step {
+        root: PathBuf,
+        tool: BuildTool,
+        environment: StepEnvironment,
+    },
+}
+
+/// Runs one task on a worker.
+fn run_job(
+    fetcher: &Fetcher,
+    run_dir: &Path,
+    task: &DistTask,
+    job: Job,
+    events: &(dyn Fn(InstallEvent) + Sync),
+) -> (Result<StepResult, String>, Option<String>) {
+    events(InstallEvent {
+        step: task.step.as_str().to_string(),
+        subject: task.dist.as_str().to_string(),
+        state: "start",
+        detail: String::new(),
+    });
+    match job {
+        Job::Fetch => {
+            let path = task.dist.as_str();
+            let fetched = match fetcher.fetch(path) {
+                Ok(fetched) => fetched,
+                Err(error) => return (Err(error.to_string()), None),
+            };
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let dest = run_dir.join("build").join(path.replace('/', "_"));
+            let root = match expand(name, &fetched.bytes, &dest) {
+                Ok(root) => root,
+                Err(error) => return (Err(error.to_string()), None),
+            };
+            let Some(tool) = BuildTool::of(&root) else {
+                return (
+                    Err("neither Build.PL nor Makefile.PL: riverpan cannot build it".into()),
+                    None,
+                );
+            };
+            let requirements = read_prereqs(&root, false)
+                .map(|meta| requirements_of(&meta))
+                .unwrap_or_default();
+            (
+                Ok(StepResult::Fetched {
+                    root,
+                    tool,
+                    requirements,
+                    from_cache: fetched.from_cache,
+                }),
+                None,
+            )
+        }
+        Job::Step {
+            root,
+            tool,
+            environment,
+        } => {
+            let perl = environment.perl.clone();
+            let (program, args): (PathBuf, Vec<&str>) = match (task.step, tool) {
+                (Step::Configure, BuildTool::ModuleBuild) => (perl, vec!["Build.PL"]),
+                (Step::Configure, BuildTool::MakeMaker) => (perl, vec!["Makefile.PL"]),
+                (Step::Build, BuildTool::ModuleBuild) => (perl, vec!["./Build"]),
+                (Step::Build, BuildTool::MakeMaker) => (PathBuf::from("make"), vec![]),
+                (Step::Test, BuildTool::ModuleBuild) => (perl, vec!["./Build", "test"]),
+                (Step::Test, BuildTool::MakeMaker) => (PathBuf::from("make"), vec!["test"]),
+                (step, _) => return (Err(format!("{step} is not a worker's step")), None),
+            };
+            let mut args = args;
+            if task.step == Step::Configure && environment.extra.contains_key("PUREPERL_ONLY") {
+                args.push(match tool {
+                    BuildTool::ModuleBuild => "--pureperl-only",
+                    BuildTool::MakeMaker => "PUREPERL_ONLY=1",
+                });
+            }
+            if task.step == Step::Configure {
+                // Man pages are off, as with cpanm -L and cpm.
+                args.extend(match tool {
+                    BuildTool::ModuleBuild => {
+                        ["--config", "installman1dir=", "--config", "installman3dir="].as_slice()
+                    }
+                    BuildTool::MakeMaker => {
+                        ["INSTALLMAN1DIR=none", "INSTALLMAN3DIR=none"].as_slice()
+                    }
+                });
+            }
+            let output = match run_step(&root, &program, &args, &environment) {
+                Ok(output) => output,
+                Err(error) => return (Err(error.to_string()), None),
+            };
+            if !output.success {
+                let tail: Vec<&str> = output.log.lines().rev().take(8).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                return (Err(tail.join("\n")), Some(output.log));
+            }
+            let result = match task.step {
+                Step::Configure => StepResult::Configured(
+                    read_prereqs(&root, true)
+                        .map(|meta| requirements_of(&meta))
+                        .unwrap_or_default(),
+                ),
+                Step::Build => StepResult::Built,
+                _ => StepResult::Tested,
+            };
+            (Ok(result), Some(output.log))
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! What riverpan asks the target perl: its identity, which modules it (or the local lib)
+//! already has at which version, and — at the very end — to copy each built distribution into
+//! the target with `ExtUtils::Install`, as cpm's final install does.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::InstallError;
+
+/// The perl every step runs with.
+#[derive(Debug, Clone)]
+pub struct Perl {
+    /// Its path (as given, or `perl` on `PATH`).
+    pub path: PathBuf,
+    /// `$Config{version}`, e.g. `5.36.0`.
+    pub version: String,
+    /// `$Config{archname}`, e.g. `x86_64-linux-gnu-thread-multi`.
+    pub archname: String,
+    /// The directories of the perl itself that count as "already installed" for a
+    /// self-contained local lib (as `cpanm -L` and cpm): vendor and core, not site.
+    pub core_inc: Vec<PathBuf>,
+}
+
+impl Perl {
+    /// Asks `path` once.
+    pub fn probe(path: &Path) -> Result<Perl, InstallError> {
+        const SCRIPT: &str = r#"use Config; print join("\n", $Config{version}, $Config{archname},
+            grep { defined && length } @Config{qw(vendorarchexp vendorlibexp archlibexp privlibexp)}), "\n";"#;
+        let output = Command::new(path)
+            .args(["-e", SCRIPT])
+            .stdin(Stdio::null())
+            .env_remove("PERL5LIB")
+            .env_remove("PERL5OPT")
+            .output()
+            .map_err(InstallError::io(format!("running {}", path.display())))?;
+        if !output.status.success() {
+            return Err(InstallError::Perl(format!(
+                "{} -e 'use Config' failed: {}",
+                path.display(),
+                String::from_utf8_lossy(&output.stderr)
+            )));
+        }
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mut lines = text.lines();
+        let (Some(version), Some(archname)) = (lines.next(), lines.next()) else {
+            return Err(InstallError::Perl(format!(
+                "{} did not say its version and archname",
+                path.display()
+            )));
+        };
+        Ok(Perl {
+            path: path.to_path_buf(),
+            version: version.to_string(),
+            archname: archname.to_string(),
+            core_inc: lines.map(PathBuf::from).collect(),
+        })
+    }
+
+    /// The version each module has in `inc` (the local lib's directories, then the perl's
+    /// own), read statically with `Module::Metadata` (core since 5.14): `None` for a module
+    /// that is not there, `Some("undef")` for one without a version.
+    pub fn installed_versions(
+        &self,
+        inc: &[PathBuf],
+        modules: &[String],
+    ) -> Result<BTreeMap<String, Option<String>>, InstallError> {
+        const SCRIPT: &str = r#"use Module::Metadata; my @inc = @ARGV;
+            while (my $m = <STDIN>) { chomp $m; next unless length $m;
+              my $meta = eval { Module::Metadata->new_from_module($m, inc => \@inc, collect_pod => 0) };
+              if (!$meta) { print "$m\t-\n"; next }
+              my $v = $meta->version($m); print "$m\t", (defined $v ? "$v" : "undef"), "\n" }"#;
+        let inc_arg: Vec<String> = inc
+            .iter()
+            .map(|dir| dir.to_string_lossy().into_owned())
+            .collect();
+        let mut child = Command::new(&self.path)
+            .arg("-e")
+            .arg(SCRIPT)
+            .args(&inc_arg)
+            .env_remove("PERL5LIB")
+            .env_remove("PERL5OPT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(InstallError::io("asking perl which modules are installed"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let list = modules.join("\n") + "\n";
+            stdin
+                .write_all(list.as_bytes())
+                .map_err(InstallError::io("asking perl which modules are installed"))?;
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(InstallError::io("asking perl which modules are installed"))?;
+        let mut found = BTreeMap::new();
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            if let Some((module, version)) = line.split_once('\t') {
+                let version = (version != "-").then(|| version.to_string());
+                found.insert(module.to_string(), version);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The directories of a local::lib-style target `L` (`cpanm -L`, Carton's `local/`).
+#[derive(Debug, Clone)]
+pub struct LocalLib {
+    /// `L`.
+    pub base: PathBuf,
+    /// `L/lib/perl5`.
+    pub lib: PathBuf,
+    /// `L/lib/perl5/<archname>`.
+    pub arch: PathBuf,
+    /// `L/bin`.
+    pub bin: PathBuf,
+}
+
+impl LocalLib {
+    /// The layout of `base` for `perl`.
+    pub fn new(base: &Path, perl: &Perl) -> LocalLib {
+        let lib = base.join("lib/perl5");
+        LocalLib {
+            base: base.to_path_buf(),
+            arch: lib.join(&perl.archname),
+            lib,
+            bin: base.join("bin"),
+        }
+    }
+
+    /// Where modules are looked for: the local lib, then the perl's own (vendor and core).
+    pub fn search_inc(&self, perl: &Perl) -> Vec<PathBuf> {
+        let mut inc = vec![self.arch.clone(), self.lib.clone()];
+        inc.extend(perl.core_inc.iter().cloned());
+        inc
+    }
+
+    /// `PERL5LIB` and `PATH` for `riverpan exec` (as `carton exec`).
+    pub fn exec_environment(&self) -> Vec<(String, std::ffi::OsString)> {
+        let mut perl5lib = vec![self.lib.clone()];
+        if let Some(existing) = std::env::var_os("PERL5LIB") {
+            perl5lib.extend(std::env::split_paths(&existing));
+        }
+        let mut path = vec![self.bin.clone()];
+        if let Some(existing) = std::env::var_os("PATH") {
+            path.extend(std::env::split_paths(&existing));
+        }
+        vec![
+            (
+                "PERL5LIB".to_string(),
+                std::env::join_paths(perl5lib).unwrap_or_default(),
+            ),
+            (
+                "PATH".to_string(),
+                std::env::join_paths(path).unwrap_or_default(),
+            ),
+            (
+                "PERL_LOCAL_LIB_ROOT".to_string(),
+                self.base.clone().into_os_string(),
+            ),
+        ]
+    }
+}
+
+/// What the final install records for a distribution (cpanm's and cpm's
+/// `.meta/<distvname>/install.json`, which Carton and cpm read).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InstallRecord {
+    /// The main module (`Foo::Bar` for `Foo-Bar`).
+    pub name: String,
+    /// The module that was asked for.
+    pub target: String,
+    /// The distribution's version.
+    pub version: String,
+    /// `Foo-Bar-1.23`.
+    pub dist: String,
+    /// `A/AU/AUTHOR/Foo-Bar-1.23.tar.gz`.
+    pub pathname: String,
+    /// Package → `{file, version}` (what the index says the file provides).
+    pub provides: BTreeMap<String, serde_json::Value>,
+}
+
+/// Copies a built distribution (`root/blib`) into the local lib with `ExtUtils::Install`
+/// (modules, XS objects, scripts, the `.packlist`), then writes its `.meta` record. Man pages
+/// are not installed.
+pub fn install_built(
+    perl: &Perl,
+    root: &Path,
+    target: &LocalLib,
+    record: &InstallRecord,
+) -> Result<String, InstallError> {
+    const SCRIPT: &str = r#"use ExtUtils::Install; my ($lib, $arch, $bin, $packlist) = @ARGV;
+        install({ 'read' => '', 'write' => $packlist, 'blib/lib' => $lib, 'blib/arch' => $arch,
+                  'blib/script' => $bin, 'blib/bin' => $bin }, 1, 0, 0);"#;
+    let packlist = target
+        .arch
+        .join("auto")
+        .join(record.name.replace("::", "/"))
+        .join(".packlist");
+    let args = [
+        target.lib.to_string_lossy().into_owned(),
+        target.arch.to_string_lossy().into_owned(),
+        target.bin.to_string_lossy().into_owned(),
+        packlist.to_string_lossy().into_owned(),
+    ];
+    let output = Command::new(&perl.path)
+        .arg("-e")
+        .arg(SCRIPT)
+        .args(&args)
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .env_remove("PERL5LIB")
+        .output()
+        .map_err(InstallError::io("running ExtUtils::Install"))?;
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if !output.status.success() {
+        return Err(InstallError::Install {
+            dist: record.dist.clone(),
+            why: log,
+        });
+    }
+    let meta = target.arch.join(".meta").join(&record.dist);
+    std::fs::create_dir_all(&meta)
+        .map_err(InstallError::io(format!("creating {}", meta.display())))?;
+    let json = serde_json::to_string_pretty(record).unwrap_or_default();
+    std::fs::write(meta.join("install.json"), json + "\n")
+        .map_err(InstallError::io("writing install.json"))?;
+    let mymeta = root.join("MYMETA.json");
+    if mymeta.is_file() {
+        std::fs::copy(&mymeta, meta.join("MYMETA.json"))
+            .map_err(InstallError::io("copying MYMETA.json"))?;
+    }
+    Ok(log)
+}

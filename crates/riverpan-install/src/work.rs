@@ -1,0 +1,278 @@
+//! One distribution's work directory: expanded with `cpan-archive`'s limits (a dependency's
+//! tarball is as untrusted as an upload), configured, built and tested with the toolchain's
+//! environment, each step a child process with standard input closed and a timeout.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cpan_archive::{ArchiveFormat, EntryKind, Limits};
+
+use crate::InstallError;
+
+/// Writes the archive's members below `dest` and returns the distribution's root directory.
+/// `cpan-archive` has already refused `..`, absolute paths, links out of the tree and devices,
+/// and bounded sizes, counts and ratio.
+pub fn expand(name: &str, bytes: &[u8], dest: &Path) -> Result<PathBuf, InstallError> {
+    let refused = |why: String| InstallError::Archive {
+        name: name.to_string(),
+        why,
+    };
+    let format = ArchiveFormat::from_file_name(name)
+        .or_else(|| ArchiveFormat::sniff(bytes))
+        .ok_or_else(|| refused("not an archive riverpan can read".into()))?;
+    let listing = cpan_archive::read_archive(bytes, format, &Limits::default(), &mut |_| true)
+        .map_err(|error| refused(error.to_string()))?;
+    let io = |what: &Path, error: std::io::Error| refused(format!("{}: {error}", what.display()));
+    std::fs::create_dir_all(dest).map_err(|e| io(dest, e))?;
+    let mut links = Vec::new();
+    for entry in &listing.entries {
+        if entry.path == "." {
+            continue;
+        }
+        let target = dest.join(&entry.path);
+        match &entry.kind {
+            EntryKind::Directory => std::fs::create_dir_all(&target).map_err(|e| io(&target, e))?,
+            EntryKind::File => {
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+                }
+                let content = listing
+                    .contents
+                    .get(&entry.path)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                std::fs::write(&target, content).map_err(|e| io(&target, e))?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    // Owner read/write always; execute bits as archived; nothing setuid.
+                    let mode = (entry.mode & 0o755) | 0o600;
+                    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))
+                        .map_err(|e| io(&target, e))?;
+                }
+            }
+            EntryKind::Symlink { target: link } | EntryKind::Hardlink { target: link } => {
+                links.push((entry.path.clone(), link.clone(), entry.kind.clone()));
+            }
+        }
+    }
+    // Links become copies of what they point at (inside the tree, as checked): a build never
+    // follows a link out of its directory.
+    for (path, link, kind) in links {
+        let from = match kind {
+            EntryKind::Symlink { .. } => Path::new(&path)
+                .parent()
+                .map(|dir| dir.join(&link))
+                .unwrap_or_else(|| PathBuf::from(&link)),
+            _ => PathBuf::from(&link),
+        };
+        let source = dest.join(&from);
+        let target = dest.join(&path);
+        if source.is_file() {
+            std::fs::copy(&source, &target).map_err(|e| io(&target, e))?;
+        }
+    }
+    let root = listing
+        .root()
+        .map(|root| dest.join(root))
+        .unwrap_or_else(|| dest.to_path_buf());
+    Ok(root)
+}
+
+/// What a step needs to run.
+#[derive(Debug, Clone)]
+pub struct StepEnvironment {
+    /// The perl every step runs with.
+    pub perl: PathBuf,
+    /// Directories of the dependencies' build output (`blib/lib`, `blib/arch`), in order.
+    pub perl5lib: Vec<PathBuf>,
+    /// Directories of their scripts (`blib/script`, `blib/bin`).
+    pub path: Vec<PathBuf>,
+    /// Extra variables (the testing contexts; `PUREPERL_ONLY`).
+    pub extra: BTreeMap<String, String>,
+    /// How long a step may take.
+    pub timeout: Duration,
+}
+
+/// The outcome of one child process.
+#[derive(Debug, Clone)]
+pub struct StepOutput {
+    /// Whether it exited 0 in time.
+    pub success: bool,
+    /// Its standard output and error, interleaved as it wrote them.
+    pub log: String,
+    /// How long it ran.
+    pub elapsed: Duration,
+}
+
+/// Runs `program args` in `dir` with the toolchain environment (cpan-packaging.md; the
+/// Lancaster consensus): `PERL_MM_USE_DEFAULT=1`, `NONINTERACTIVE_TESTING=1`,
+/// `PERL5_CPAN_IS_RUNNING`, `PERL5_CPANPLUS_IS_RUNNING`, `PERL5_CPANM_IS_RUNNING`,
+/// `PERL_USE_UNSAFE_INC=1` (unless set); the caller's `PERL5LIB`, `PERL_MM_OPT`,
+/// `PERL_MB_OPT` and `PERL_LOCAL_LIB_ROOT` never leak in; `AUTOMATED_TESTING`,
+/// `RELEASE_TESTING`, `AUTHOR_TESTING` and `EXTENDED_TESTING` pass through as the caller set
+/// them and are never set here. Standard input is closed, so a prompt cannot hang the step.
+pub fn run_step(
+    dir: &Path,
+    program: &Path,
+    args: &[&str],
+    env: &StepEnvironment,
+) -> Result<StepOutput, InstallError> {
+    let started = Instant::now();
+    let log = tempfile_in(dir)?;
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(InstallError::io("a step's log"))?)
+        .stderr(log.try_clone().map_err(InstallError::io("a step's log"))?);
+    for variable in [
+        "PERL5LIB",
+        "PERL_MM_OPT",
+        "PERL_MB_OPT",
+        "PERL_LOCAL_LIB_ROOT",
+        "PERL5OPT",
+    ] {
+        command.env_remove(variable);
+    }
+    let pid = std::process::id().to_string();
+    command
+        .env("PERL_MM_USE_DEFAULT", "1")
+        .env("NONINTERACTIVE_TESTING", "1")
+        .env("PERL5_CPAN_IS_RUNNING", &pid)
+        .env("PERL5_CPANPLUS_IS_RUNNING", &pid)
+        .env("PERL5_CPANM_IS_RUNNING", &pid);
+    if std::env::var_os("PERL_USE_UNSAFE_INC").is_none() {
+        command.env("PERL_USE_UNSAFE_INC", "1");
+    }
+    if !env.perl5lib.is_empty() {
+        command.env("PERL5LIB", join_paths(&env.perl5lib));
+    }
+    let mut path = env.path.clone();
+    if let Some(perl_dir) = env.perl.parent().filter(|p| !p.as_os_str().is_empty()) {
+        path.push(perl_dir.to_path_buf());
+    }
+    if let Some(existing) = std::env::var_os("PATH") {
+        path.extend(std::env::split_paths(&existing));
+    }
+    command.env("PATH", join_paths(&path));
+    for (key, value) in &env.extra {
+        command.env(key, value);
+    }
+    let mut child = command
+        .spawn()
+        .map_err(InstallError::io(format!("running {}", program.display())))?;
+    let deadline = started + env.timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(error) => {
+                return Err(InstallError::io(format!(
+                    "waiting for {}",
+                    program.display()
+                ))(error))
+            }
+        }
+    };
+    let mut text = String::new();
+    let mut reader = log;
+    std::io::Seek::rewind(&mut reader).map_err(InstallError::io("a step's log"))?;
+    let mut bytes = Vec::new();
+    reader
+        .take(16 * 1024 * 1024)
+        .read_to_end(&mut bytes)
+        .map_err(InstallError::io("a step's log"))?;
+    text.push_str(&String::from_utf8_lossy(&bytes));
+    let success = match status {
+        Some(status) => status.success(),
+        None => {
+            text.push_str(&format!(
+                "\n[riverpan: stopped after {} s, the step's time limit]\n",
+                env.timeout.as_secs()
+            ));
+            false
+        }
+    };
+    Ok(StepOutput {
+        success,
+        log: text,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// An unnamed temporary file next to the work (removed when closed).
+fn tempfile_in(dir: &Path) -> Result<std::fs::File, InstallError> {
+    let path = dir.join(format!(
+        ".riverpan-log-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .map_err(InstallError::io(format!("creating {}", path.display())))?;
+    let _ = std::fs::remove_file(&path);
+    Ok(file)
+}
+
+fn join_paths(paths: &[PathBuf]) -> std::ffi::OsString {
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+/// How a distribution is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildTool {
+    /// `perl Build.PL`, `./Build`, `./Build test`.
+    ModuleBuild,
+    /// `perl Makefile.PL`, `make`, `make test`.
+    MakeMaker,
+}
+
+impl BuildTool {
+    /// `Build.PL` when it exists (cpan-packaging.md: it wins when both exist), else
+    /// `Makefile.PL`.
+    pub fn of(root: &Path) -> Option<BuildTool> {
+        if root.join("Build.PL").is_file() {
+            Some(BuildTool::ModuleBuild)
+        } else if root.join("Makefile.PL").is_file() {
+            Some(BuildTool::MakeMaker)
+        } else {
+            None
+        }
+    }
+}
+
+/// The prerequisites of a distribution from its `MYMETA.json`/`MYMETA.yml` (after configure)
+/// or `META.json`/`META.yml` (before): phase → relationship → module → requirement.
+pub fn read_prereqs(root: &Path, after_configure: bool) -> Option<cpan_meta::CpanMeta> {
+    let names: &[&str] = if after_configure {
+        &["MYMETA.json", "MYMETA.yml", "META.json", "META.yml"]
+    } else {
+        &["META.json", "META.yml"]
+    };
+    for name in names {
+        let Ok(bytes) = std::fs::read(root.join(name)) else {
+            continue;
+        };
+        let Ok(raw) = cpan_meta::parse_file_content(name, &bytes) else {
+            continue;
+        };
+        if let Ok(meta) = cpan_meta::CpanMeta::from_raw(&raw) {
+            return Some(meta);
+        }
+    }
+    None
+}
