@@ -582,13 +582,17 @@ pub fn install(
         .target_problems
         .iter()
         .map(ToString::to_string)
-        .chain(
-            summary
-                .unresolved
-                .iter()
-                .map(|(module, why)| format!("{module}: {why}")),
-        )
         .collect();
+    for (module, why) in &summary.unresolved {
+        // A target that cannot be resolved is already named above.
+        if !report
+            .problems
+            .iter()
+            .any(|p| p.starts_with(&format!("{module}:")))
+        {
+            report.problems.push(format!("{module}: {why}"));
+        }
+    }
     report.cycles = summary.cycles.iter().map(|c| format!("{c:?}")).collect();
     Ok(report)
 }
