@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use riverpan_install::{InstallEvent, InstallOptions};
+use riverpan_install::{InstallEvent, InstallOptions, PrereqSelection};
 
 use crate::GlobalOptions;
 
@@ -25,6 +25,8 @@ use crate::GlobalOptions;
 ///   riverpan install --from /srv/riverpan-data -L local --test Try::Tiny Moo@2.005005
 ///   riverpan install --from https://cpan.example.org/ 'Plack~>= 1.0047, < 2' --dry-run
 ///   riverpan exec -L local -- perl -MMoose -e 'print Moose->VERSION'
+///   riverpan install --from http://127.0.0.1:5000/           # ./cpanfile; writes cpanfile.snapshot
+///   riverpan install --from http://127.0.0.1:5000/ --locked  # exactly what the snapshot locks
 ///
 /// Exit status: 0 when every target is installed or already there, 1 otherwise.
 #[derive(Debug, Args)]
@@ -76,8 +78,31 @@ pub(crate) struct InstallArgs {
         value_delimiter = ','
     )]
     timeouts: Vec<u64>,
+    /// Install what this cpanfile asks for [default, without MODULEs: ./cpanfile, else the
+    /// prerequisites in ./META.json or ./META.yml]; writes cpanfile.snapshot beside it.
+    #[arg(long, value_name = "FILE")]
+    cpanfile: Option<PathBuf>,
+    /// With the cpanfile: also its develop prerequisites.
+    #[arg(long)]
+    with_develop: bool,
+    /// Also the top level's recommends.
+    #[arg(long)]
+    with_recommends: bool,
+    /// Also the top level's suggests.
+    #[arg(long)]
+    with_suggests: bool,
+    /// With the cpanfile: also this feature's prerequisites (repeatable).
+    #[arg(long = "feature", value_name = "NAME")]
+    features: Vec<String>,
+    /// Install exactly the releases cpanfile.snapshot locks (failing when the cpanfile asks for
+    /// what it lacks); the snapshot is not rewritten.
+    #[arg(long)]
+    locked: bool,
+    /// As --locked, and resolve nothing that is not in the snapshot.
+    #[arg(long, conflicts_with = "locked")]
+    frozen: bool,
     /// Modules: Foo::Bar, Foo::Bar@1.23 (exactly), Foo::Bar~">= 1.2, < 2".
-    #[arg(required = true, value_name = "MODULE")]
+    #[arg(value_name = "MODULE")]
     targets: Vec<String>,
 }
 
@@ -111,11 +136,48 @@ fn cache_root() -> PathBuf {
 }
 
 pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Result<ExitCode> {
-    let targets = args
-        .targets
-        .iter()
-        .map(|target| riverpan_install::parse_target(target))
-        .collect::<Result<Vec<_>, _>>()?;
+    let selection = PrereqSelection {
+        develop: args.with_develop,
+        recommends: args.with_recommends,
+        suggests: args.with_suggests,
+        features: args.features.clone(),
+    };
+    // Targets: the modules given, else the cpanfile, else the current directory's META.
+    let mut cpanfile_dir = None;
+    let targets = if !args.targets.is_empty() && args.cpanfile.is_none() {
+        args.targets
+            .iter()
+            .map(|target| riverpan_install::parse_target(target))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        let cpanfile = args
+            .cpanfile
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("cpanfile"));
+        if cpanfile.is_file() {
+            let (_, targets) = riverpan_install::cpanfile_requirements(&cpanfile, &selection)?;
+            let dir = cpanfile
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("."));
+            cpanfile_dir = Some(dir);
+            targets
+        } else if args.cpanfile.is_some() {
+            anyhow::bail!("{}: no such cpanfile", cpanfile.display());
+        } else {
+            riverpan_install::meta_requirements(std::path::Path::new("."), &selection)?
+        }
+    };
+    if (args.locked || args.frozen) && cpanfile_dir.is_none() {
+        anyhow::bail!("--locked and --frozen install from a cpanfile and its cpanfile.snapshot");
+    }
+    let lock = match &cpanfile_dir {
+        Some(dir) if args.locked || args.frozen => {
+            Some(riverpan_install::LockedSnapshot::read(dir, args.frozen)?)
+        }
+        _ => None,
+    };
     let seconds =
         |i: usize, default: u64| Duration::from_secs(*args.timeouts.get(i).unwrap_or(&default));
     let local_lib = if args.local_lib.is_absolute() {
@@ -143,6 +205,8 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         timeouts: [seconds(0, 60), seconds(1, 3600), seconds(2, 1800)],
         pureperl: args.pp,
         dry_run: args.dry_run,
+        selection,
+        lock: lock.clone(),
     };
     let json = args.json;
     let quiet = std::sync::atomic::AtomicBool::new(false);
@@ -172,6 +236,17 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
     };
     let report =
         riverpan_install::install(&targets, &options, &events).context("riverpan install")?;
+    // The lock file follows a successful install from a cpanfile (as carton install does).
+    let mut snapshot_written = None;
+    if let (Some(dir), None, false, true) =
+        (&cpanfile_dir, &lock, args.dry_run, report.is_success())
+    {
+        let perl = riverpan_install::Perl::probe(&options.perl)?;
+        let local = riverpan_install::LocalLib::new(&options.local_lib, &perl);
+        let snapshot = riverpan_install::snapshot_of(&local)?;
+        riverpan_install::write_snapshot(dir, &snapshot)?;
+        snapshot_written = Some(dir.join("cpanfile.snapshot"));
+    }
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -204,6 +279,9 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         }
         for cycle in &report.cycles {
             println!("dependency cycle: {cycle}");
+        }
+        if let Some(path) = &snapshot_written {
+            println!("wrote {}", path.display());
         }
     }
     Ok(if report.is_success() {

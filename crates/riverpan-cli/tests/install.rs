@@ -379,3 +379,121 @@ impl Server {
         let _ = self.child.wait();
     }
 }
+
+/// A project's cpanfile: installed, locked in a cpanfile.snapshot that Carton reads (with the
+/// tarballs' SHA-256 in the sidecar), and `--locked` installs the locked releases after the index
+/// moved on; `--locked` refuses a cpanfile asking for what the snapshot lacks.
+#[test]
+fn cpanfile_snapshot_and_locked_installs() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    let project = scratch.join("project");
+    std::fs::create_dir_all(&project)?;
+    std::fs::write(
+        project.join("cpanfile"),
+        "requires 'Mid::Dist', '1.0';\non test => sub {\n    requires 'Leaf::Dist';\n};\n",
+    )?;
+    let installed = ok(riverpan(&project).arg("install").arg("--from").arg(&data))?;
+    assert!(
+        installed.contains("wrote ./cpanfile.snapshot"),
+        "{installed}"
+    );
+    let snapshot = std::fs::read_to_string(project.join("cpanfile.snapshot"))?;
+    assert!(
+        snapshot.starts_with("# carton snapshot format: version 1.0\nDISTRIBUTIONS\n"),
+        "{snapshot}"
+    );
+    assert!(
+        snapshot.contains("  Mid-Dist-1.1\n    pathname: A/AL/ALICE/Mid-Dist-1.1.tar.gz\n"),
+        "{snapshot}"
+    );
+    assert!(snapshot.contains("      Leaf::Dist 0\n"), "{snapshot}");
+    let sidecar = std::fs::read_to_string(project.join("cpanfile.snapshot.sha256"))?;
+    let leaf = std::fs::read(data.join("cpan/authors/id/A/AL/ALICE/Leaf-Dist-1.0.tar.gz"))?;
+    assert!(
+        sidecar.contains(&format!(
+            "{}  A/AL/ALICE/Leaf-Dist-1.0.tar.gz",
+            riverpan_sha256(&leaf)
+        )),
+        "{sidecar}"
+    );
+    // Carton's own parser reads it.
+    let carton = Command::new("perl")
+        .args([
+            "-MCarton::Snapshot",
+            "-e",
+            "my $s = Carton::Snapshot->new(path => 'cpanfile.snapshot'); $s->load; \
+             print join(',', map { $_->name . '=' . $_->pathname } $s->distributions)",
+        ])
+        .current_dir(&project)
+        .output()?;
+    if carton.status.success() {
+        assert_eq!(
+            String::from_utf8_lossy(&carton.stdout),
+            "Leaf-Dist-1.0=A/AL/ALICE/Leaf-Dist-1.0.tar.gz,Mid-Dist-1.1=A/AL/ALICE/Mid-Dist-1.1.tar.gz"
+        );
+    } else {
+        eprintln!(
+            "Carton is not installed (scripts/test installs it): {}",
+            text(&carton)
+        );
+    }
+
+    // The index moves on: Leaf-Dist 2.0. A fresh --locked install still gets 1.0.
+    let dists = scratch.join("dists2");
+    std::fs::create_dir_all(&dists)?;
+    let newer = make_dist(&dists, "Leaf-Dist", "2.0", &[], PASS, "")?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["upload", "--as", "ALICE"])
+        .arg(&newer))?;
+    std::fs::remove_dir_all(project.join("local"))?;
+    ok(riverpan(&project)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("--locked"))?;
+    assert_eq!(
+        exec_version(&project, &project.join("local"), "Leaf::Dist")?,
+        "1.0"
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.join("cpanfile.snapshot"))?,
+        snapshot
+    );
+    // Without --locked the new release is taken.
+    std::fs::remove_dir_all(project.join("local"))?;
+    ok(riverpan(&project).arg("install").arg("--from").arg(&data))?;
+    assert_eq!(
+        exec_version(&project, &project.join("local"), "Leaf::Dist")?,
+        "2.0"
+    );
+
+    // A cpanfile asking for what the snapshot lacks: --locked says so and installs nothing.
+    std::fs::write(project.join("cpanfile.snapshot"), &snapshot)?;
+    std::fs::write(project.join("cpanfile.snapshot.sha256"), &sidecar)?;
+    std::fs::write(project.join("cpanfile"), "requires 'Top::Dist';\n")?;
+    std::fs::remove_dir_all(project.join("local"))?;
+    let refused = run(riverpan(&project)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("--locked"))?;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("Top::Dist (not in the snapshot)"),
+        "{}",
+        text(&refused)
+    );
+    assert!(!project.join("local/lib/perl5/Top").exists());
+    Ok(())
+}
+
+fn riverpan_sha256(bytes: &[u8]) -> String {
+    riverpan_install::sha256_hex(bytes)
+}

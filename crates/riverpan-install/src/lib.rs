@@ -24,10 +24,15 @@ use std::time::Duration;
 
 use cpan_plan::{DistId, DistTask, Phase, Relationship, Requirement, Scheduler, Step, Task};
 
+mod lock;
 mod perl;
 mod source;
 mod work;
 
+pub use lock::{
+    cpanfile_requirements, meta_requirements, snapshot_of, write_snapshot, LockedSnapshot,
+    PrereqSelection,
+};
 pub use perl::{install_built, InstallRecord, LocalLib, Perl};
 pub use source::{sha256_hex, DownloadCache, Fetched, Fetcher, Source};
 pub use work::{expand, read_prereqs, run_step, BuildTool, StepEnvironment, StepOutput};
@@ -118,6 +123,10 @@ pub struct InstallOptions {
     pub pureperl: bool,
     /// Print the plan and do nothing.
     pub dry_run: bool,
+    /// Which optional prerequisites of the top level are followed.
+    pub selection: PrereqSelection,
+    /// Install the releases a `cpanfile.snapshot` locks.
+    pub lock: Option<LockedSnapshot>,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -220,6 +229,7 @@ struct DistWork {
     root: Option<PathBuf>,
     tool: Option<BuildTool>,
     target_module: String,
+    sha256: Option<String>,
 }
 
 /// What a worker sends back.
@@ -235,6 +245,7 @@ enum StepResult {
         tool: BuildTool,
         requirements: Vec<Requirement>,
         from_cache: bool,
+        sha256: String,
     },
     Configured(Vec<Requirement>),
     Built,
@@ -275,10 +286,20 @@ pub fn install(
         std::process::id()
     ));
     let search_inc = local.search_inc(&perl);
-    let mut scheduler = Scheduler::new(
-        cpan_plan::Options::default().with_test(options.test),
-        targets.iter().cloned(),
-    );
+    if let Some(lock) = &options.lock {
+        lock.check_targets(targets)?;
+    }
+    let mut plan_options = cpan_plan::Options::default().with_test(options.test);
+    if options.selection.develop {
+        plan_options = plan_options.with_develop();
+    }
+    if options.selection.recommends {
+        plan_options = plan_options.with_recommends();
+    }
+    if options.selection.suggests {
+        plan_options = plan_options.with_suggests();
+    }
+    let mut scheduler = Scheduler::new(plan_options, targets.iter().cloned());
     let mut work: BTreeMap<DistId, DistWork> = BTreeMap::new();
     let mut logs: BTreeMap<DistId, PathBuf> = BTreeMap::new();
     let mut installed_cache: BTreeMap<String, Option<String>> = BTreeMap::new();
@@ -353,14 +374,43 @@ pub fn install(
                             let _ = scheduler.already_installed(&module, &version);
                             continue;
                         }
-                        match index.get(&module) {
-                            Some(line) => {
-                                let dist = DistId::new(line.path.clone());
+                        let locked = options.lock.as_ref().and_then(|lock| {
+                            lock.find(&module).map(|dist| {
+                                let provides: Vec<(String, String)> = dist
+                                    .provides
+                                    .iter()
+                                    .map(|(p, v)| {
+                                        (p.clone(), v.clone().unwrap_or_else(|| "0".into()))
+                                    })
+                                    .collect();
+                                (dist.pathname.clone(), provides)
+                            })
+                        });
+                        let frozen = options.lock.as_ref().is_some_and(|lock| lock.frozen);
+                        if locked.is_none() && frozen {
+                            events(InstallEvent {
+                                step: "resolve".into(),
+                                subject: module.clone(),
+                                state: "failed",
+                                detail: "not in cpanfile.snapshot (--frozen)".into(),
+                            });
+                            scheduler
+                                .resolve_failed(&module, "not in cpanfile.snapshot (--frozen)");
+                            continue;
+                        }
+                        let found = locked.or_else(|| {
+                            index.get(&module).map(|line| {
                                 let provides: Vec<(String, String)> = index
                                     .provided_by(&line.path)
                                     .into_iter()
                                     .map(|p| (p.package.clone(), version_or_zero(&p.version)))
                                     .collect();
+                                (line.path.clone(), provides)
+                            })
+                        });
+                        match found {
+                            Some((path, provides)) => {
+                                let dist = DistId::new(path.clone());
                                 work.entry(dist.clone()).or_insert_with(|| DistWork {
                                     target_module: module.clone(),
                                     ..DistWork::default()
@@ -369,7 +419,7 @@ pub fn install(
                                     step: "resolve".into(),
                                     subject: module.clone(),
                                     state: "done",
-                                    detail: line.path.clone(),
+                                    detail: path,
                                 });
                                 if let Err(error) = scheduler.resolved(&module, dist, provides) {
                                     scheduler.resolve_failed(&module, error.to_string());
@@ -410,7 +460,12 @@ pub fn install(
                             continue;
                         }
                         let job = match task.step {
-                            Step::Fetch => Job::Fetch,
+                            Step::Fetch => Job::Fetch {
+                                locked_sha256: options
+                                    .lock
+                                    .as_ref()
+                                    .and_then(|lock| lock.sha256_of(task.dist.as_str())),
+                            },
                             step => {
                                 let Some(dist) = work.get(&task.dist) else {
                                     let _ = scheduler.failed(&task.dist, step, "no work directory");
@@ -473,10 +528,12 @@ pub fn install(
                     tool,
                     requirements,
                     from_cache,
+                    sha256,
                 }) => {
                     if let Some(dist) = work.get_mut(&task.dist) {
                         dist.root = Some(root);
                         dist.tool = Some(tool);
+                        dist.sha256 = Some(sha256);
                     }
                     events(InstallEvent {
                         step: "fetch".into(),
@@ -528,12 +585,14 @@ pub fn install(
             let Some(DistWork {
                 root: Some(root),
                 target_module,
+                sha256,
                 ..
             }) = work.get(dist).cloned()
             else {
                 continue;
             };
-            let record = install_record(dist, &target_module, &index);
+            let mut record = install_record(dist, &target_module, &index);
+            record.sha256 = sha256;
             events(InstallEvent {
                 step: "install".into(),
                 subject: dist.as_str().to_string(),
@@ -638,6 +697,7 @@ fn install_record(dist: &DistId, target: &str, index: &cpan_index::PackageIndex)
         dist: info.distvname().unwrap_or(dist.as_str()).to_string(),
         pathname: dist.as_str().to_string(),
         provides,
+        sha256: None,
     }
 }
 
@@ -679,7 +739,10 @@ fn step_environment(
 
 /// What a worker is asked to do.
 enum Job {
-    Fetch,
+    Fetch {
+        /// What the lock file's sidecar says the tarball's SHA-256 is.
+        locked_sha256: Option<String>,
+    },
     Step {
         root: PathBuf,
         tool: BuildTool,
@@ -702,12 +765,23 @@ fn run_job(
         detail: String::new(),
     });
     match job {
-        Job::Fetch => {
+        Job::Fetch { locked_sha256 } => {
             let path = task.dist.as_str();
             let fetched = match fetcher.fetch(path) {
                 Ok(fetched) => fetched,
                 Err(error) => return (Err(error.to_string()), None),
             };
+            if let Some(expected) = locked_sha256 {
+                if expected != fetched.sha256 {
+                    return (
+                        Err(format!(
+                            "{path}: its SHA-256 is {}, cpanfile.snapshot.sha256 locks {expected}",
+                            fetched.sha256
+                        )),
+                        None,
+                    );
+                }
+            }
             let name = path.rsplit('/').next().unwrap_or(path);
             let dest = run_dir.join("build").join(path.replace('/', "_"));
             let root = match expand(name, &fetched.bytes, &dest) {
@@ -729,6 +803,7 @@ fn run_job(
                     tool,
                     requirements,
                     from_cache: fetched.from_cache,
+                    sha256: fetched.sha256,
                 }),
                 None,
             )

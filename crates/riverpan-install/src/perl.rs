@@ -181,6 +181,10 @@ pub struct InstallRecord {
     pub pathname: String,
     /// Package → `{file, version}` (what the index says the file provides).
     pub provides: BTreeMap<String, serde_json::Value>,
+    /// The tarball's SHA-256 (riverpan's addition; cpanm, cpm and Carton ignore the key): the
+    /// lock file's sidecar is written from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// Copies a built distribution (`root/blib`) into the local lib with `ExtUtils::Install`
