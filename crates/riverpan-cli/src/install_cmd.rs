@@ -61,6 +61,10 @@ pub(crate) struct InstallArgs {
     /// Do not check tarballs against CHECKSUMS.
     #[arg(long)]
     no_verify: bool,
+    /// Neither reuse nor keep builds (the build cache is keyed by the tarball's SHA-256, the
+    /// perl and the build options).
+    #[arg(long)]
+    no_build_cache: bool,
     /// Ask for pure-Perl builds (PUREPERL_ONLY=1 / --pureperl-only).
     #[arg(long)]
     pp: bool,
@@ -207,6 +211,7 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         dry_run: args.dry_run,
         selection,
         lock: lock.clone(),
+        build_cache: (!args.no_build_cache).then(|| cache.join("builds")),
     };
     let json = args.json;
     let quiet = std::sync::atomic::AtomicBool::new(false);
@@ -318,4 +323,56 @@ pub(crate) fn exec(_globals: &GlobalOptions, args: &ExecArgs) -> anyhow::Result<
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
     ))
+}
+
+/// The download and build caches riverpan install keeps (shared by every project).
+///
+/// Examples:
+///   riverpan cache dir                 # where they are ($RIVERPAN_CACHE_DIR, else ~/.cache/riverpan)
+///   riverpan cache prune --days 30     # builds not used for 30 days
+///   riverpan cache clean               # everything
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct CacheArgs {
+    #[command(subcommand)]
+    command: CacheCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum CacheCommand {
+    /// Print the cache directory.
+    Dir,
+    /// Remove every download and build.
+    Clean,
+    /// Remove the builds not used for some days.
+    Prune {
+        /// Days without use.
+        #[arg(long, default_value_t = 30)]
+        days: u64,
+    },
+}
+
+pub(crate) fn cache(_globals: &GlobalOptions, args: &CacheArgs) -> anyhow::Result<ExitCode> {
+    let root = cache_root();
+    match &args.command {
+        CacheCommand::Dir => println!("{}", root.display()),
+        CacheCommand::Clean => {
+            for part in ["downloads", "builds", "work"] {
+                let dir = root.join(part);
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir)
+                        .with_context(|| format!("removing {}", dir.display()))?;
+                }
+            }
+            println!("emptied {}", root.display());
+        }
+        CacheCommand::Prune { days } => {
+            let builds = riverpan_install::BuildCache::new(&root.join("builds"));
+            let removed = builds
+                .prune(Duration::from_secs(days.saturating_mul(86_400)))
+                .with_context(|| format!("pruning {}", builds.dir().display()))?;
+            println!("removed {removed} build(s) unused for {days} days");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

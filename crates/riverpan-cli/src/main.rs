@@ -10,6 +10,7 @@ mod distname_cmd;
 mod input;
 mod inspect_cmd;
 mod install_cmd;
+mod installed_cmd;
 mod logging;
 mod repo_cmd;
 mod river_cmd;
@@ -99,6 +100,9 @@ enum Command {
     River(river_cmd::RiverArgs),
     Install(install_cmd::InstallArgs),
     Exec(install_cmd::ExecArgs),
+    List(installed_cmd::ListArgs),
+    Uninstall(installed_cmd::UninstallArgs),
+    Cache(install_cmd::CacheArgs),
 }
 
 /// Global options every subcommand may need.
@@ -137,6 +141,9 @@ fn main() -> ExitCode {
         Command::River(args) => river_cmd::run(&globals, &args),
         Command::Install(args) => install_cmd::install(&globals, &args),
         Command::Exec(args) => install_cmd::exec(&globals, &args),
+        Command::List(args) => installed_cmd::list(&globals, &args),
+        Command::Uninstall(args) => installed_cmd::uninstall(&globals, &args),
+        Command::Cache(args) => install_cmd::cache(&globals, &args),
     };
     match outcome {
         Ok(code) => code,

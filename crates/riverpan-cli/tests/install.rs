@@ -243,9 +243,27 @@ fn install_from_a_data_directory_and_over_http() -> TestResult {
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
         .collect();
-    assert!(events
+    // Built by the first install (with tests), so taken from the build cache: nothing is
+    // configured or built again.
+    let prebuilt: Vec<&str> = events
         .iter()
-        .any(|e| e["step"] == "fetch" && e["state"] == "done" && e["detail"] == "from the cache"));
+        .filter(|e| e["step"] == "fetch" && e["detail"] == "built before: from the build cache")
+        .filter_map(|e| e["subject"].as_str())
+        .collect();
+    assert_eq!(
+        prebuilt,
+        [
+            "A/AL/ALICE/Mid-Dist-1.1.tar.gz",
+            "A/AL/ALICE/Leaf-Dist-1.0.tar.gz"
+        ],
+        "{events:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["step"] == "configure" && e["state"] == "start"),
+        "{events:?}"
+    );
     assert_eq!(exec_version(scratch, &fresh, "Mid::Dist")?, "1.1");
     server.stop();
     Ok(())

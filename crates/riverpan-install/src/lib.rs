@@ -24,11 +24,20 @@ use std::time::Duration;
 
 use cpan_plan::{DistId, DistTask, Phase, Relationship, Requirement, Scheduler, Step, Task};
 
+mod build_cache;
+mod installed;
 mod lock;
 mod perl;
 mod source;
 mod work;
 
+pub use build_cache::BuildCache;
+pub use installed::{
+    check_entry, dist_name_of, execute_uninstall, find_blockers, is_module_name, list_installed,
+    meta_root_candidates, module_file, packlist_path, parse_install_json, parse_packlist, perl_inc,
+    plan_uninstall, prune_empty_dirs, read_meta_root, runtime_requires, satisfies, select_dists,
+    Blocker, EntryCheck, InstallJson, InstalledDist, UninstallOutcome, UninstallPlan,
+};
 pub use lock::{
     cpanfile_requirements, meta_requirements, snapshot_of, write_snapshot, LockedSnapshot,
     PrereqSelection,
@@ -127,6 +136,8 @@ pub struct InstallOptions {
     pub selection: PrereqSelection,
     /// Install the releases a `cpanfile.snapshot` locks.
     pub lock: Option<LockedSnapshot>,
+    /// Where successful builds are kept and reused (`None`: no build cache).
+    pub build_cache: Option<PathBuf>,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -230,6 +241,8 @@ struct DistWork {
     tool: Option<BuildTool>,
     target_module: String,
     sha256: Option<String>,
+    /// Taken from the build cache: nothing to configure or build.
+    prebuilt: bool,
 }
 
 /// What a worker sends back.
@@ -246,6 +259,7 @@ enum StepResult {
         requirements: Vec<Requirement>,
         from_cache: bool,
         sha256: String,
+        prebuilt: bool,
     },
     Configured(Vec<Requirement>),
     Built,
@@ -286,6 +300,10 @@ pub fn install(
         std::process::id()
     ));
     let search_inc = local.search_inc(&perl);
+    let build_cache = options.build_cache.as_deref().map(BuildCache::new);
+    // Tests run on a fresh build (as cpm: its prebuilt distributions are off with --test); the
+    // builds made are still kept.
+    let reuse_builds = build_cache.is_some() && !options.test;
     if let Some(lock) = &options.lock {
         lock.check_targets(targets)?;
     }
@@ -437,7 +455,8 @@ pub fn install(
                         }
                     }
                     Task::Run(task) => {
-                        if options.dry_run && task.step != Step::Fetch {
+                        let prebuilt = work.get(&task.dist).is_some_and(|w| w.prebuilt);
+                        if (options.dry_run || prebuilt) && task.step != Step::Fetch {
                             // A dry run fetches (to read each META) but runs nothing: the plan
                             // follows the META's requirements instead of MYMETA's.
                             progressed = true;
@@ -446,7 +465,7 @@ pub fn install(
                                     let requirements = work
                                         .get(&task.dist)
                                         .and_then(|w| w.root.as_ref())
-                                        .and_then(|root| read_prereqs(root, false))
+                                        .and_then(|root| read_prereqs(root, prebuilt))
                                         .map(|meta| requirements_of(&meta))
                                         .unwrap_or_default();
                                     scheduler.configured(&task.dist, requirements)
@@ -454,6 +473,9 @@ pub fn install(
                                 Step::Build => scheduler.built(&task.dist),
                                 _ => scheduler.tested(&task.dist),
                             };
+                            if prebuilt {
+                                step_done(events, &task);
+                            }
                             if let Err(error) = applied {
                                 tracing::warn!("{}: {error}", task.dist);
                             }
@@ -465,6 +487,10 @@ pub fn install(
                                     .lock
                                     .as_ref()
                                     .and_then(|lock| lock.sha256_of(task.dist.as_str())),
+                                prebuilt: build_cache
+                                    .as_ref()
+                                    .filter(|_| reuse_builds)
+                                    .map(|cache| (cache.clone(), perl.clone(), options.pureperl)),
                             },
                             step => {
                                 let Some(dist) = work.get(&task.dist) else {
@@ -483,10 +509,17 @@ pub fn install(
                                     &work,
                                     step,
                                 );
+                                let store_key = match (task.step, &build_cache, &dist.sha256) {
+                                    (Step::Build, Some(_), Some(sha256)) => {
+                                        Some(BuildCache::key(sha256, &perl, options.pureperl))
+                                    }
+                                    _ => None,
+                                };
                                 Job::Step {
                                     root,
                                     tool,
                                     environment,
+                                    store: store_key.zip(build_cache.clone()),
                                 }
                             }
                         };
@@ -529,20 +562,22 @@ pub fn install(
                     requirements,
                     from_cache,
                     sha256,
+                    prebuilt,
                 }) => {
                     if let Some(dist) = work.get_mut(&task.dist) {
                         dist.root = Some(root);
                         dist.tool = Some(tool);
                         dist.sha256 = Some(sha256);
+                        dist.prebuilt = prebuilt;
                     }
                     events(InstallEvent {
                         step: "fetch".into(),
                         subject: task.dist.as_str().to_string(),
                         state: "done",
-                        detail: if from_cache {
-                            "from the cache".into()
-                        } else {
-                            String::new()
+                        detail: match (prebuilt, from_cache) {
+                            (true, _) => "built before: from the build cache".into(),
+                            (false, true) => "from the cache".into(),
+                            _ => String::new(),
                         },
                     });
                     scheduler.fetched(&task.dist, requirements)
@@ -617,6 +652,11 @@ pub fn install(
         }
     }
     let summary = scheduler.summary();
+    if summary.is_success() && !options.dry_run {
+        // Everything built is installed (and kept in the build cache): the work directory of
+        // a successful run has nothing left to show. A failed run keeps it, logs included.
+        let _ = std::fs::remove_dir_all(&run_dir);
+    }
     report.up_to_date = summary
         .up_to_date
         .iter()
@@ -742,11 +782,15 @@ enum Job {
     Fetch {
         /// What the lock file's sidecar says the tarball's SHA-256 is.
         locked_sha256: Option<String>,
+        /// Where to look for an earlier build of the same tarball with the same perl.
+        prebuilt: Option<(BuildCache, Perl, bool)>,
     },
     Step {
         root: PathBuf,
         tool: BuildTool,
         environment: StepEnvironment,
+        /// After a successful build: keep it under this key.
+        store: Option<(String, BuildCache)>,
     },
 }
 
@@ -765,7 +809,10 @@ fn run_job(
         detail: String::new(),
     });
     match job {
-        Job::Fetch { locked_sha256 } => {
+        Job::Fetch {
+            locked_sha256,
+            prebuilt,
+        } => {
             let path = task.dist.as_str();
             let fetched = match fetcher.fetch(path) {
                 Ok(fetched) => fetched,
@@ -780,6 +827,25 @@ fn run_job(
                         )),
                         None,
                     );
+                }
+            }
+            if let Some((cache, perl, pureperl)) = prebuilt {
+                let key = BuildCache::key(&fetched.sha256, &perl, pureperl);
+                if let Some(root) = cache.lookup(&key) {
+                    if let Some(tool) = BuildTool::of(&root) {
+                        return (
+                            Ok(StepResult::Fetched {
+                                root,
+                                tool,
+                                // Built already: no configure requirements to wait for.
+                                requirements: Vec::new(),
+                                from_cache: fetched.from_cache,
+                                sha256: fetched.sha256,
+                                prebuilt: true,
+                            }),
+                            None,
+                        );
+                    }
                 }
             }
             let name = path.rsplit('/').next().unwrap_or(path);
@@ -804,6 +870,7 @@ fn run_job(
                     requirements,
                     from_cache: fetched.from_cache,
                     sha256: fetched.sha256,
+                    prebuilt: false,
                 }),
                 None,
             )
@@ -812,6 +879,7 @@ fn run_job(
             root,
             tool,
             environment,
+            store,
         } => {
             let perl = environment.perl.clone();
             let (program, args): (PathBuf, Vec<&str>) = match (task.step, tool) {
@@ -856,7 +924,12 @@ fn run_job(
                         .map(|meta| requirements_of(&meta))
                         .unwrap_or_default(),
                 ),
-                Step::Build => StepResult::Built,
+                Step::Build => {
+                    if let Some((key, cache)) = store {
+                        cache.store(&key, &root);
+                    }
+                    StepResult::Built
+                }
                 _ => StepResult::Tested,
             };
             (Ok(result), Some(output.log))

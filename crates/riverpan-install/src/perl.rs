@@ -20,13 +20,17 @@ pub struct Perl {
     /// The directories of the perl itself that count as "already installed" for a
     /// self-contained local lib (as `cpanm -L` and cpm): vendor and core, not site.
     pub core_inc: Vec<PathBuf>,
+    /// SHA-256 of the perl's path and `Config::myconfig()`: two perls built differently never
+    /// share a build.
+    pub identity: String,
 }
 
 impl Perl {
     /// Asks `path` once.
     pub fn probe(path: &Path) -> Result<Perl, InstallError> {
         const SCRIPT: &str = r#"use Config; print join("\n", $Config{version}, $Config{archname},
-            grep { defined && length } @Config{qw(vendorarchexp vendorlibexp archlibexp privlibexp)}), "\n";"#;
+            grep { defined && length } @Config{qw(vendorarchexp vendorlibexp archlibexp privlibexp)}), "\n";
+            print "--\n", $^X, "\n", Config::myconfig();"#;
         let output = Command::new(path)
             .args(["-e", SCRIPT])
             .stdin(Stdio::null())
@@ -42,6 +46,8 @@ impl Perl {
             )));
         }
         let text = String::from_utf8_lossy(&output.stdout);
+        let (text, config) = text.split_once("\n--\n").unwrap_or((&text, ""));
+        let identity = crate::source::sha256_hex(config.as_bytes());
         let mut lines = text.lines();
         let (Some(version), Some(archname)) = (lines.next(), lines.next()) else {
             return Err(InstallError::Perl(format!(
@@ -54,6 +60,7 @@ impl Perl {
             version: version.to_string(),
             archname: archname.to_string(),
             core_inc: lines.map(PathBuf::from).collect(),
+            identity,
         })
     }
 
