@@ -300,6 +300,7 @@ pub fn install(
         std::process::id()
     ));
     let search_inc = local.search_inc(&perl);
+    let mut oracle = perl::InstalledOracle::start(&perl, &search_inc)?;
     let build_cache = options.build_cache.as_deref().map(BuildCache::new);
     // Tests run on a fresh build (as cpm: its prebuilt distributions are off with --test); the
     // builds made are still kept.
@@ -360,7 +361,7 @@ pub fn install(
                 .filter(|module| module != "perl")
                 .collect();
             if !modules.is_empty() {
-                installed_cache.extend(perl.installed_versions(&search_inc, &modules)?);
+                installed_cache.extend(oracle.versions(&modules)?);
             }
             let mut progressed = false;
             for task in tasks {
@@ -616,6 +617,8 @@ pub fn install(
     if options.dry_run {
         report.planned = order.iter().map(|d| d.as_str().to_string()).collect();
     } else {
+        // One perl process installs everything, in dependency order.
+        let mut batch = Vec::new();
         for dist in &order {
             let Some(DistWork {
                 root: Some(root),
@@ -634,8 +637,16 @@ pub fn install(
                 state: "start",
                 detail: String::new(),
             });
-            match install_built(&perl, &root, &local, &record) {
-                Ok(_) => {
+            batch.push((dist.clone(), root, record));
+        }
+        let items: Vec<(PathBuf, InstallRecord)> = batch
+            .iter()
+            .map(|(_, root, record)| (root.clone(), record.clone()))
+            .collect();
+        let results = perl::install_all_built(&perl, &local, &items)?;
+        for ((dist, _, record), result) in batch.iter().zip(results) {
+            match result {
+                Ok(()) => {
                     let _ = scheduler.installed(dist);
                     report.installed.push(record.dist.clone());
                     events(InstallEvent {
@@ -646,7 +657,7 @@ pub fn install(
                     });
                 }
                 Err(error) => {
-                    let _ = scheduler.failed(dist, Step::Install, error.to_string());
+                    let _ = scheduler.failed(dist, Step::Install, error);
                 }
             }
         }

@@ -113,6 +113,95 @@ impl Perl {
     }
 }
 
+/// One perl process, kept for the whole install, that answers "which version of this module
+/// is installed?" as [`Perl::installed_versions`] does, without starting perl again for every
+/// round of resolutions.
+pub struct InstalledOracle {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl InstalledOracle {
+    /// Starts the process, looking in `inc`.
+    pub fn start(perl: &Perl, inc: &[PathBuf]) -> Result<InstalledOracle, InstallError> {
+        const SCRIPT: &str = r#"use Module::Metadata; my @inc = @ARGV; $| = 1;
+            while (my $m = <STDIN>) { chomp $m;
+              my $meta = length $m ? eval { Module::Metadata->new_from_module($m, inc => \@inc, collect_pod => 0) } : undef;
+              if (!$meta) { print "$m\t-\n"; next }
+              my $v = eval { $meta->version($m) }; print "$m\t", (defined $v ? "$v" : "undef"), "\n" }"#;
+        let mut child = Command::new(&perl.path)
+            .arg("-e")
+            .arg(SCRIPT)
+            .args(inc)
+            .env_remove("PERL5LIB")
+            .env_remove("PERL5OPT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(InstallError::io("asking perl which modules are installed"))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(InstallError::Perl("no pipes to the perl process".into()));
+        };
+        Ok(InstalledOracle {
+            child,
+            stdin,
+            stdout: std::io::BufReader::new(stdout),
+        })
+    }
+
+    /// The installed version of each module (`None`: not installed; `Some("undef")`: no
+    /// version).
+    pub fn versions(
+        &mut self,
+        modules: &[String],
+    ) -> Result<BTreeMap<String, Option<String>>, InstallError> {
+        use std::io::{BufRead, Write};
+        let failed = InstallError::io("asking perl which modules are installed");
+        let mut question = String::new();
+        for module in modules {
+            // A name with a line break would desynchronise the answers.
+            question.push_str(&module.replace(['\n', '\r'], " "));
+            question.push('\n');
+        }
+        if let Err(error) = self
+            .stdin
+            .write_all(question.as_bytes())
+            .and_then(|()| self.stdin.flush())
+        {
+            return Err(failed(error));
+        }
+        let mut found = BTreeMap::new();
+        for module in modules {
+            let mut line = String::new();
+            match self.stdout.read_line(&mut line) {
+                Ok(0) => {
+                    return Err(InstallError::Perl(
+                        "the perl answering which modules are installed stopped".into(),
+                    ))
+                }
+                Ok(_) => {}
+                Err(error) => return Err(InstallError::io("reading perl's answer")(error)),
+            }
+            let version = line
+                .trim_end()
+                .split_once('\t')
+                .map(|(_, version)| version.to_string())
+                .filter(|version| version != "-");
+            found.insert(module.clone(), version);
+        }
+        Ok(found)
+    }
+}
+
+impl Drop for InstalledOracle {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The directories of a local::lib-style target `L` (`cpanm -L`, Carton's `local/`).
 #[derive(Debug, Clone)]
 pub struct LocalLib {
@@ -237,16 +326,108 @@ pub fn install_built(
             why: log,
         });
     }
+    write_meta(target, root, record).map_err(|why| InstallError::Install {
+        dist: record.dist.clone(),
+        why,
+    })?;
+    Ok(log)
+}
+
+/// Installs built distributions into `target`, in order, with one perl process running
+/// `ExtUtils::Install` for each (what [`install_built`] does for one, without starting perl
+/// again for every distribution). Returns, per distribution, `Ok` or the installer's error.
+pub fn install_all_built(
+    perl: &Perl,
+    target: &LocalLib,
+    dists: &[(PathBuf, InstallRecord)],
+) -> Result<Vec<Result<(), String>>, InstallError> {
+    const SCRIPT: &str = r#"use ExtUtils::Install; use Cwd (); $| = 1; my $start = Cwd::getcwd();
+        while (my $line = <STDIN>) { chomp $line;
+          my ($n, $root, $lib, $arch, $bin, $packlist) = split /\t/, $line;
+          my $ok = eval { chdir $root or die "chdir $root: $!\n";
+            install({ 'read' => '', 'write' => $packlist, 'blib/lib' => $lib, 'blib/arch' => $arch,
+                      'blib/script' => $bin, 'blib/bin' => $bin }, 0, 0, 0); 1 };
+          chdir $start; my $error = $@; $error =~ s/\s+/ /g;
+          print "\x01riverpan\t$n\t", ($ok ? "ok" : "failed\t$error"), "\n" }"#;
+    use std::io::Write;
+    let mut child = Command::new(&perl.path)
+        .arg("-e")
+        .arg(SCRIPT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env_remove("PERL5LIB")
+        .spawn()
+        .map_err(InstallError::io("running ExtUtils::Install"))?;
+    let mut input = String::new();
+    for (n, (root, record)) in dists.iter().enumerate() {
+        let packlist = target
+            .arch
+            .join("auto")
+            .join(record.name.replace("::", "/"))
+            .join(".packlist");
+        let fields = [
+            n.to_string(),
+            root.to_string_lossy().into_owned(),
+            target.lib.to_string_lossy().into_owned(),
+            target.arch.to_string_lossy().into_owned(),
+            target.bin.to_string_lossy().into_owned(),
+            packlist.to_string_lossy().into_owned(),
+        ];
+        if fields.iter().any(|f| f.contains(['\t', '\n'])) {
+            return Err(InstallError::Install {
+                dist: record.dist.clone(),
+                why: "a path with a tab or a line break".into(),
+            });
+        }
+        input.push_str(&fields.join("\t"));
+        input.push('\n');
+    }
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .map_err(InstallError::io("running ExtUtils::Install"))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(InstallError::io("running ExtUtils::Install"))?;
+    let mut results: Vec<Result<(), String>> =
+        vec![Err("the installer stopped before it".to_string()); dists.len()];
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Some(rest) = line.strip_prefix("\x01riverpan\t") else {
+            continue;
+        };
+        let mut parts = rest.splitn(3, '\t');
+        let (Some(n), Some(state)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let Some((index, (root, record))) = n
+            .parse::<usize>()
+            .ok()
+            .and_then(|index| dists.get(index).map(|dist| (index, dist)))
+        else {
+            continue;
+        };
+        results[index] = if state == "ok" {
+            write_meta(target, root, record)
+        } else {
+            Err(parts.next().unwrap_or("failed").to_string())
+        };
+    }
+    Ok(results)
+}
+
+/// Writes a distribution's `.meta/<distvname>/{install.json,MYMETA.json}`.
+fn write_meta(target: &LocalLib, root: &Path, record: &InstallRecord) -> Result<(), String> {
     let meta = target.arch.join(".meta").join(&record.dist);
-    std::fs::create_dir_all(&meta)
-        .map_err(InstallError::io(format!("creating {}", meta.display())))?;
+    std::fs::create_dir_all(&meta).map_err(|e| format!("creating {}: {e}", meta.display()))?;
     let json = serde_json::to_string_pretty(record).unwrap_or_default();
     std::fs::write(meta.join("install.json"), json + "\n")
-        .map_err(InstallError::io("writing install.json"))?;
+        .map_err(|e| format!("writing install.json: {e}"))?;
     let mymeta = root.join("MYMETA.json");
     if mymeta.is_file() {
         std::fs::copy(&mymeta, meta.join("MYMETA.json"))
-            .map_err(InstallError::io("copying MYMETA.json"))?;
+            .map_err(|e| format!("copying MYMETA.json: {e}"))?;
     }
-    Ok(log)
+    Ok(())
 }
