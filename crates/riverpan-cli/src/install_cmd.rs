@@ -71,6 +71,9 @@ pub(crate) struct InstallArgs {
     /// Print the plan (what would be fetched, built and installed) and install nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Install even when a release declares (x_breaks) that it breaks an installed module.
+    #[arg(long)]
+    force: bool,
     /// One JSON event per line on standard output, then the report.
     #[arg(long)]
     json: bool,
@@ -212,6 +215,7 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         selection,
         lock: lock.clone(),
         build_cache: (!args.no_build_cache).then(|| cache.join("builds")),
+        force: args.force,
     };
     let json = args.json;
     let quiet = std::sync::atomic::AtomicBool::new(false);
@@ -284,6 +288,15 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         }
         for cycle in &report.cycles {
             println!("dependency cycle: {cycle}");
+        }
+        if !report.breaks.is_empty() {
+            for line in &report.breaks {
+                println!("BREAKS: {line}");
+            }
+            println!(
+                "nothing was installed: upgrade the broken modules in the same install, or \
+                 --force to install anyway"
+            );
         }
         if let Some(path) = &snapshot_written {
             println!("wrote {}", path.display());

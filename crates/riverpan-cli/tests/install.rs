@@ -72,6 +72,19 @@ fn make_dist(
     test: &str,
     makefile_extra: &str,
 ) -> Result<PathBuf, Box<dyn Error>> {
+    make_dist_with_meta(dir, dist, version, requires, test, makefile_extra, "")
+}
+
+/// [`make_dist`] with more top-level META.json keys (`"x_breaks": {...},`).
+fn make_dist_with_meta(
+    dir: &Path,
+    dist: &str,
+    version: &str,
+    requires: &[&str],
+    test: &str,
+    makefile_extra: &str,
+    meta_extra: &str,
+) -> Result<PathBuf, Box<dyn Error>> {
     let package = dist.replace('-', "::");
     let root_name = format!("{dist}-{version}");
     let root = dir.join(&root_name);
@@ -104,7 +117,7 @@ fn make_dist(
     std::fs::write(
         root.join("META.json"),
         format!(
-            r#"{{"name":"{dist}","version":"{version}","abstract":"test","author":["T"],
+            r#"{{{meta_extra}"name":"{dist}","version":"{version}","abstract":"test","author":["T"],
 "license":["perl_5"],"dynamic_config":1,"release_status":"stable","generated_by":"hand",
 "prereqs":{{"configure":{{"requires":{{"ExtUtils::MakeMaker":"0"}}}},"runtime":{{"requires":{{{}}}}}}},
 "meta-spec":{{"version":2}}}}"#,
@@ -514,4 +527,63 @@ fn cpanfile_snapshot_and_locked_installs() -> TestResult {
 
 fn riverpan_sha256(bytes: &[u8]) -> String {
     riverpan_install::sha256_hex(bytes)
+}
+
+/// The Lancaster consensus on `x_breaks`: a release declaring it breaks an installed module's
+/// version is not installed (nothing is), unless `--force`.
+#[test]
+fn x_breaks_stops_the_plan_unless_forced() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    let breaker = make_dist_with_meta(
+        &scratch.join("dists"),
+        "Breaker-Dist",
+        "1.0",
+        &[],
+        PASS,
+        "",
+        r#""x_breaks":{"Leaf::Dist":"< 2"},"#,
+    )?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["upload", "--as", "ALICE"])
+        .arg(&breaker))?;
+    let lib = scratch.join("local");
+    ok(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg("Leaf::Dist"))?;
+    let refused = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg("Breaker::Dist"))?;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    let said = text(&refused);
+    assert!(
+        said.contains("BREAKS:") && said.contains("Leaf::Dist"),
+        "{said}"
+    );
+    assert!(said.contains("Breaker-Dist"), "{said}");
+    assert!(!lib.join("lib/perl5/Breaker/Dist.pm").exists());
+    let forced = ok(riverpan(scratch)
+        .arg("install")
+        .arg("--force")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg("Breaker::Dist"))?;
+    assert!(forced.contains("installed: Breaker-Dist-1.0"), "{forced}");
+    Ok(())
 }

@@ -16,7 +16,7 @@
 //!
 //! A failing distribution stops only what depends on it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -138,6 +138,8 @@ pub struct InstallOptions {
     pub lock: Option<LockedSnapshot>,
     /// Where successful builds are kept and reused (`None`: no build cache).
     pub build_cache: Option<PathBuf>,
+    /// Install even when a release's `x_breaks` says it breaks an installed module.
+    pub force: bool,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -183,12 +185,18 @@ pub struct InstallReport {
     pub cycles: Vec<String>,
     /// In a dry run: the distributions the plan would fetch, in install order.
     pub planned: Vec<String>,
+    /// Installed modules a release of the plan declares it breaks (`x_breaks`, `conflicts`);
+    /// without `force` nothing is installed when there are any.
+    pub breaks: Vec<String>,
 }
 
 impl InstallReport {
     /// Every requested target was installed or already there.
     pub fn is_success(&self) -> bool {
-        self.failed.is_empty() && self.skipped.is_empty() && self.problems.is_empty()
+        self.failed.is_empty()
+            && self.skipped.is_empty()
+            && self.problems.is_empty()
+            && self.breaks.is_empty()
     }
 }
 
@@ -243,6 +251,8 @@ struct DistWork {
     sha256: Option<String>,
     /// Taken from the build cache: nothing to configure or build.
     prebuilt: bool,
+    /// What its META says it breaks (`x_breaks`): module → range.
+    breaks: BTreeMap<String, String>,
 }
 
 /// What a worker sends back.
@@ -565,11 +575,20 @@ pub fn install(
                     sha256,
                     prebuilt,
                 }) => {
+                    let breaks = read_prereqs(&root, false)
+                        .map(|meta| meta.x_breaks)
+                        .unwrap_or_default();
+                    if !breaks.is_empty() {
+                        if let Err(error) = scheduler.set_breaks(&task.dist, breaks.clone()) {
+                            tracing::warn!("{}: x_breaks: {error}", task.dist);
+                        }
+                    }
                     if let Some(dist) = work.get_mut(&task.dist) {
                         dist.root = Some(root);
                         dist.tool = Some(tool);
                         dist.sha256 = Some(sha256);
                         dist.prebuilt = prebuilt;
+                        dist.breaks = breaks;
                     }
                     events(InstallEvent {
                         step: "fetch".into(),
@@ -613,8 +632,57 @@ pub fn install(
         Ok(())
     })?;
 
+    // The Lancaster consensus on x_breaks: a release is not installed over a module it breaks
+    // unless the plan upgrades that module too.
+    let broken: BTreeSet<String> = work
+        .values()
+        .flat_map(|w| w.breaks.keys().cloned())
+        .collect();
+    if !broken.is_empty() {
+        let unknown: Vec<String> = broken
+            .iter()
+            .filter(|m| !installed_cache.contains_key(*m))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            installed_cache.extend(oracle.versions(&unknown)?);
+        }
+        let mut latest = BTreeMap::new();
+        for module in &broken {
+            if let Some(Some(version)) = installed_cache.get(module) {
+                let version = if version == "undef" { "0" } else { version };
+                let _ = scheduler.already_installed(module, version);
+            }
+            if let Some(version) = index
+                .get(module)
+                .and_then(|line| cpan_plan::Version::parse(&line.version).ok())
+            {
+                latest.insert(module.clone(), version);
+            }
+        }
+        report.breaks = scheduler
+            .check_breaks(&latest)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        for line in &report.breaks {
+            events(InstallEvent {
+                step: "breaks".into(),
+                subject: line.clone(),
+                state: if options.force { "done" } else { "failed" },
+                detail: if options.force {
+                    "installing anyway (--force)".into()
+                } else {
+                    "nothing is installed (--force installs anyway)".into()
+                },
+            });
+        }
+        if options.force {
+            report.breaks.clear();
+        }
+    }
     let order = scheduler.install_order();
-    if options.dry_run {
+    if options.dry_run || !report.breaks.is_empty() {
         report.planned = order.iter().map(|d| d.as_str().to_string()).collect();
     } else {
         // One perl process installs everything, in dependency order.
