@@ -218,33 +218,41 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         force: args.force,
     };
     let json = args.json;
-    let quiet = std::sync::atomic::AtomicBool::new(false);
     let out = Mutex::new(std::io::stdout());
+    // On a terminal, one line per worker shows what it is doing (as cpm's tty mode), and
+    // finished steps scroll above; otherwise (or with -v) one line per finished step.
+    let progress = (!json && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| WorkerLines::new(options.jobs));
     let events = |event: InstallEvent| {
         use std::io::Write;
-        if quiet.load(std::sync::atomic::Ordering::Relaxed) {
-            return;
-        }
         if json {
             if let (Ok(line), Ok(mut out)) = (serde_json::to_string(&event), out.lock()) {
                 let _ = writeln!(out, "{line}");
             }
-        } else if event.state != "start" || event.step == "install" {
-            eprintln!(
-                "{:<10} {:<8} {}{}",
-                event.step,
-                event.state,
-                event.subject,
-                if event.detail.is_empty() || event.state == "failed" {
-                    String::new()
-                } else {
-                    format!(" ({})", event.detail)
-                }
-            );
+            return;
+        }
+        let line = format!(
+            "{:<10} {:<8} {}{}",
+            event.step,
+            event.state,
+            event.subject,
+            if event.detail.is_empty() || event.state == "failed" {
+                String::new()
+            } else {
+                format!(" ({})", event.detail)
+            }
+        );
+        match &progress {
+            Some(lines) => lines.show(&event, &line),
+            None if event.state != "start" || event.step == "install" => eprintln!("{line}"),
+            None => {}
         }
     };
     let report =
         riverpan_install::install(&targets, &options, &events).context("riverpan install")?;
+    if let Some(lines) = &progress {
+        lines.finish();
+    }
     // The lock file follows a successful install from a cpanfile (as carton install does).
     let mut snapshot_written = None;
     if let (Some(dir), None, false, true) =
@@ -388,4 +396,64 @@ pub(crate) fn cache(_globals: &GlobalOptions, args: &CacheArgs) -> anyhow::Resul
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal display: a line per worker with its current step.
+struct WorkerLines {
+    multi: indicatif::MultiProgress,
+    bars: Vec<indicatif::ProgressBar>,
+    busy: Mutex<Vec<Option<String>>>,
+}
+
+impl WorkerLines {
+    fn new(workers: usize) -> WorkerLines {
+        let multi = indicatif::MultiProgress::new();
+        let style = indicatif::ProgressStyle::with_template("{spinner} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        let bars = (0..workers.max(1))
+            .map(|_| {
+                let bar = multi.add(indicatif::ProgressBar::new_spinner());
+                bar.set_style(style.clone());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar.set_message("idle");
+                bar
+            })
+            .collect();
+        WorkerLines {
+            multi,
+            bars,
+            busy: Mutex::new(vec![None; workers.max(1)]),
+        }
+    }
+
+    fn show(&self, event: &InstallEvent, line: &str) {
+        let key = format!("{} {}", event.step, event.subject);
+        let Ok(mut busy) = self.busy.lock() else {
+            return;
+        };
+        if event.state == "start" && event.step != "install" {
+            if let Some(slot) = busy.iter().position(Option::is_none) {
+                busy[slot] = Some(key);
+                if let Some(bar) = self.bars.get(slot) {
+                    bar.set_message(format!("{} {}", event.step, event.subject));
+                }
+            }
+            return;
+        }
+        if let Some(slot) = busy.iter().position(|k| k.as_deref() == Some(key.as_str())) {
+            busy[slot] = None;
+            if let Some(bar) = self.bars.get(slot) {
+                bar.set_message("idle");
+            }
+        }
+        if event.state != "start" {
+            let _ = self.multi.println(line);
+        }
+    }
+
+    fn finish(&self) {
+        for bar in &self.bars {
+            bar.finish_and_clear();
+        }
+    }
 }
