@@ -52,6 +52,15 @@ pub(crate) struct InstallArgs {
     /// The perl every step runs with.
     #[arg(long, value_name = "PATH", default_value = "perl")]
     perl: PathBuf,
+    /// Install into the perl's own directories instead of a local lib (site, or --installdirs).
+    #[arg(short = 'g', long, conflicts_with = "local_lib")]
+    global: bool,
+    /// With --global: site (default), vendor or perl — where OS packages put their modules.
+    #[arg(long, value_name = "DIRS", requires = "global")]
+    installdirs: Option<String>,
+    /// With --global: stage the files below DIR (DIR/usr/...), for OS packagers.
+    #[arg(long, value_name = "DIR", requires = "global")]
+    destdir: Option<PathBuf>,
     /// Workers (default: the number of CPUs).
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
@@ -201,6 +210,15 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
             .cloned()
             .collect(),
         local_lib,
+        global: if args.global {
+            let dirs = match &args.installdirs {
+                Some(dirs) => dirs.parse()?,
+                None => riverpan_install::InstallDirs::Site,
+            };
+            Some((dirs, args.destdir.clone()))
+        } else {
+            None
+        },
         perl: args.perl.clone(),
         jobs: args
             .jobs
@@ -255,9 +273,13 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
     }
     // The lock file follows a successful install from a cpanfile (as carton install does).
     let mut snapshot_written = None;
-    if let (Some(dir), None, false, true) =
-        (&cpanfile_dir, &lock, args.dry_run, report.is_success())
-    {
+    if let (Some(dir), None, false, true, false) = (
+        &cpanfile_dir,
+        &lock,
+        args.dry_run,
+        report.is_success(),
+        args.global,
+    ) {
         let perl = riverpan_install::Perl::probe(&options.perl)?;
         let local = riverpan_install::LocalLib::new(&options.local_lib, &perl);
         let snapshot = riverpan_install::snapshot_of(&local)?;

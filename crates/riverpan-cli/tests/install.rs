@@ -587,3 +587,40 @@ fn x_breaks_stops_the_plan_unless_forced() -> TestResult {
     assert!(forced.contains("installed: Breaker-Dist-1.0"), "{forced}");
     Ok(())
 }
+
+/// For OS packagers: `--global --installdirs site|vendor --destdir DIR` stages the files where
+/// the perl's Config says those directories are, below DIR.
+#[test]
+fn global_installs_stage_below_a_destdir() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    for (dirs, key) in [("site", "installsitelib"), ("vendor", "installvendorlib")] {
+        let config = Command::new("perl")
+            .args(["-MConfig", "-e", &format!("print $Config{{{key}}}")])
+            .output()?;
+        let lib = String::from_utf8_lossy(&config.stdout).into_owned();
+        let destdir = scratch.join(format!("stage-{dirs}"));
+        let output = run(riverpan(scratch)
+            .arg("install")
+            .arg("--from")
+            .arg(&data)
+            .args(["--global", "--installdirs", dirs, "--destdir"])
+            .arg(&destdir)
+            .arg("Leaf::Dist"))?;
+        assert!(output.status.success(), "{}", text(&output));
+        let staged = destdir
+            .join(lib.trim_start_matches('/'))
+            .join("Leaf/Dist.pm");
+        assert!(
+            staged.is_file(),
+            "{} missing: {}",
+            staged.display(),
+            text(&output)
+        );
+    }
+    Ok(())
+}

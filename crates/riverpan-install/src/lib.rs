@@ -42,7 +42,7 @@ pub use lock::{
     cpanfile_requirements, meta_requirements, snapshot_of, write_snapshot, LockedSnapshot,
     PrereqSelection,
 };
-pub use perl::{install_built, InstallRecord, LocalLib, Perl};
+pub use perl::{install_built, InstallDirs, InstallRecord, LocalLib, Perl};
 pub use source::{sha256_hex, DownloadCache, Fetched, Fetcher, Source};
 pub use work::{expand, read_prereqs, run_step, BuildTool, StepEnvironment, StepOutput};
 
@@ -114,6 +114,9 @@ pub struct InstallOptions {
     pub sources: Vec<String>,
     /// The local lib (`-L`).
     pub local_lib: PathBuf,
+    /// Instead of the local lib: a global install into these directories of the perl
+    /// (`--global`, `--installdirs`), below a staging directory when given (`--destdir`).
+    pub global: Option<(InstallDirs, Option<PathBuf>)>,
     /// The perl every step runs with.
     pub perl: PathBuf,
     /// Workers.
@@ -291,7 +294,10 @@ pub fn install(
         .map(|spec| Source::parse(spec))
         .collect::<Result<Vec<_>, _>>()?;
     let perl = Perl::probe(&options.perl)?;
-    let local = LocalLib::new(&options.local_lib, &perl);
+    let local = match &options.global {
+        Some((dirs, destdir)) => perl.global_target(*dirs, destdir.as_deref())?,
+        None => LocalLib::new(&options.local_lib, &perl),
+    };
     let fetcher = Arc::new(Fetcher::new(
         sources,
         DownloadCache::new(&options.cache_dir),

@@ -202,6 +202,82 @@ impl Drop for InstalledOracle {
     }
 }
 
+/// Where a global install goes (`--global`, `--installdirs`), as `perl Makefile.PL
+/// INSTALLDIRS=…` would put it (cpan-packaging.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallDirs {
+    /// The site directories (`installsitelib`, `installsitearch`, `installsitebin`): the default.
+    Site,
+    /// The vendor directories, for OS packages.
+    Vendor,
+    /// perl's own directories (`installprivlib`, `installarchlib`, `installbin`).
+    Perl,
+}
+
+impl std::str::FromStr for InstallDirs {
+    type Err = InstallError;
+    fn from_str(text: &str) -> Result<InstallDirs, InstallError> {
+        match text {
+            "site" => Ok(InstallDirs::Site),
+            "vendor" => Ok(InstallDirs::Vendor),
+            "perl" | "core" => Ok(InstallDirs::Perl),
+            other => Err(InstallError::Target(format!(
+                "--installdirs takes site, vendor or perl, not {other:?}"
+            ))),
+        }
+    }
+}
+
+impl Perl {
+    /// The target of a global install into `dirs`, below `destdir` when given (staging for a
+    /// package: the files go to `DESTDIR/usr/...`).
+    pub fn global_target(
+        &self,
+        dirs: InstallDirs,
+        destdir: Option<&Path>,
+    ) -> Result<LocalLib, InstallError> {
+        let keys = match dirs {
+            InstallDirs::Site => "installsitelib installsitearch installsitebin",
+            InstallDirs::Vendor => "installvendorlib installvendorarch installvendorbin",
+            InstallDirs::Perl => "installprivlib installarchlib installbin",
+        };
+        let output = Command::new(&self.path)
+            .args([
+                "-MConfig",
+                "-e",
+                "print join qq{\n}, map { $Config{$_} // q{} } @ARGV",
+            ])
+            .args(keys.split(' '))
+            .stdin(Stdio::null())
+            .env_remove("PERL5LIB")
+            .output()
+            .map_err(InstallError::io(format!("running {}", self.path.display())))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let dirs_found: Vec<&str> = text.lines().collect();
+        let [lib, arch, bin] = dirs_found.as_slice() else {
+            return Err(InstallError::Perl(format!(
+                "{} did not say where {keys} are",
+                self.path.display()
+            )));
+        };
+        if lib.is_empty() || arch.is_empty() || bin.is_empty() {
+            return Err(InstallError::Perl(format!(
+                "this perl has no {keys} (built without them)"
+            )));
+        }
+        let place = |dir: &str| match destdir {
+            Some(destdir) => destdir.join(dir.trim_start_matches('/')),
+            None => PathBuf::from(dir),
+        };
+        Ok(LocalLib {
+            base: destdir.map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
+            lib: place(lib),
+            arch: place(arch),
+            bin: place(bin),
+        })
+    }
+}
+
 /// The directories of a local::lib-style target `L` (`cpanm -L`, Carton's `local/`).
 #[derive(Debug, Clone)]
 pub struct LocalLib {
