@@ -624,3 +624,64 @@ fn global_installs_stage_below_a_destdir() -> TestResult {
     }
     Ok(())
 }
+
+/// A distribution with only a Build.PL and no configure requirement gets Module::Build as one
+/// (as cpanm and cpm inject it).
+#[test]
+fn module_build_is_injected_for_a_build_pl_only_distribution() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = scratch.join("data");
+    let dists = scratch.join("dists");
+    let root = dists.join("Built-Dist-0.1");
+    std::fs::create_dir_all(root.join("lib/Built"))?;
+    std::fs::write(
+        root.join("lib/Built/Dist.pm"),
+        "package Built::Dist;\nour $VERSION = '0.1';\n1;\n",
+    )?;
+    std::fs::write(
+        root.join("Build.PL"),
+        "use Module::Build;\nModule::Build->new(module_name => 'Built::Dist')->create_build_script;\n",
+    )?;
+    std::fs::write(
+        root.join("META.json"),
+        r#"{"name":"Built-Dist","version":"0.1","abstract":"t","author":["T"],"license":["perl_5"],
+"dynamic_config":1,"release_status":"stable","generated_by":"hand","meta-spec":{"version":2}}"#,
+    )?;
+    let archive = dists.join("Built-Dist-0.1.tar.gz");
+    let status = Command::new("tar")
+        .arg("czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&dists)
+        .arg("Built-Dist-0.1")
+        .status()?;
+    assert!(status.success());
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["init", "--policy", "pause"]))?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["user", "add", "ALICE"]))?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["upload", "--as", "ALICE"])
+        .arg(&archive))?;
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .args(["--dry-run", "--json", "-L"])
+        .arg(scratch.join("local"))
+        .arg("Built::Dist"))?;
+    let asked: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .filter(|e: &serde_json::Value| e["subject"] == "Module::Build")
+        .collect();
+    assert!(!asked.is_empty(), "{}", text(&output));
+    Ok(())
+}

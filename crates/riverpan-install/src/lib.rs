@@ -945,9 +945,24 @@ fn run_job(
                     None,
                 );
             };
-            let requirements = read_prereqs(&root, false)
+            let mut requirements = read_prereqs(&root, false)
                 .map(|meta| requirements_of(&meta))
                 .unwrap_or_default();
+            // A Build.PL-only distribution that declares no configure requirement still needs
+            // Module::Build (cpan-packaging.md; cpanm and cpm inject it the same way).
+            let configures_nothing = !requirements.iter().any(|r| {
+                r.phase() == Phase::Configure && r.relationship() == Relationship::Requires
+            });
+            if tool == BuildTool::ModuleBuild
+                && configures_nothing
+                && !root.join("Makefile.PL").is_file()
+            {
+                if let Ok(module_build) =
+                    Requirement::requires("Module::Build", "0.38", Phase::Configure)
+                {
+                    requirements.push(module_build);
+                }
+            }
             (
                 Ok(StepResult::Fetched {
                     root,
