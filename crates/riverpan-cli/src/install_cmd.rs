@@ -117,7 +117,8 @@ pub(crate) struct InstallArgs {
     /// As --locked, and resolve nothing that is not in the snapshot.
     #[arg(long, conflicts_with = "locked")]
     frozen: bool,
-    /// Modules: Foo::Bar, Foo::Bar@1.23 (exactly), Foo::Bar~">= 1.2, < 2".
+    /// Modules: Foo::Bar, Foo::Bar@1.23 (exactly), Foo::Bar~">= 1.2, < 2"; or distribution
+    /// files: AUTHOR/Foo-Bar-1.23.tar.gz (that release, even when the index has a newer one).
     #[arg(value_name = "MODULE")]
     targets: Vec<String>,
 }
@@ -160,9 +161,23 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
     };
     // Targets: the modules given, else the cpanfile, else the current directory's META.
     let mut cpanfile_dir = None;
+    // A target with a `/` and an archive's extension is a distribution file.
+    let is_dist_file = |t: &String| {
+        t.contains('/')
+            && [".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".zip"]
+                .iter()
+                .any(|ext| t.ends_with(ext))
+    };
+    let dist_targets: Vec<String> = args
+        .targets
+        .iter()
+        .filter(|t| is_dist_file(t))
+        .cloned()
+        .collect();
     let targets = if !args.targets.is_empty() && args.cpanfile.is_none() {
         args.targets
             .iter()
+            .filter(|t| !is_dist_file(t))
             .map(|target| riverpan_install::parse_target(target))
             .collect::<Result<Vec<_>, _>>()?
     } else {
@@ -234,6 +249,7 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         lock: lock.clone(),
         build_cache: (!args.no_build_cache).then(|| cache.join("builds")),
         force: args.force,
+        dist_targets,
     };
     let json = args.json;
     let out = Mutex::new(std::io::stdout());

@@ -685,3 +685,46 @@ fn module_build_is_injected_for_a_build_pl_only_distribution() -> TestResult {
     assert!(!asked.is_empty(), "{}", text(&output));
     Ok(())
 }
+
+/// A distribution file as the target: that release, even when the index has moved on.
+#[test]
+fn a_distribution_file_target_installs_that_release() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    let dists = scratch.join("dists2");
+    std::fs::create_dir_all(&dists)?;
+    let newer = make_dist(&dists, "Leaf-Dist", "2.0", &[], PASS, "")?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["upload", "--as", "ALICE"])
+        .arg(&newer))?;
+    for (spec, lib) in [
+        ("ALICE/Leaf-Dist-1.0.tar.gz", "short"),
+        ("A/AL/ALICE/Leaf-Dist-1.0.tar.gz", "long"),
+    ] {
+        let lib = scratch.join(lib);
+        ok(riverpan(scratch)
+            .arg("install")
+            .arg("--from")
+            .arg(&data)
+            .arg("-L")
+            .arg(&lib)
+            .arg(spec))?;
+        assert_eq!(exec_version(scratch, &lib, "Leaf::Dist")?, "1.0", "{spec}");
+    }
+    let latest = scratch.join("latest");
+    ok(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&latest)
+        .arg("Leaf::Dist"))?;
+    assert_eq!(exec_version(scratch, &latest, "Leaf::Dist")?, "2.0");
+    Ok(())
+}

@@ -143,6 +143,9 @@ pub struct InstallOptions {
     pub build_cache: Option<PathBuf>,
     /// Install even when a release's `x_breaks` says it breaks an installed module.
     pub force: bool,
+    /// Targets named by their distribution file (`AUTHOR/Dist-1.0.tar.gz` or
+    /// `A/AU/AUTHOR/Dist-1.0.tar.gz`): that release, whatever the index's latest is.
+    pub dist_targets: Vec<String>,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -304,6 +307,20 @@ pub fn install(
         options.verify,
     ));
     let index = fetcher.package_index()?;
+    // Distribution-file targets: the modules each provides are pinned to it.
+    let mut pins: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
+    let mut targets = targets.to_vec();
+    for spec in &options.dist_targets {
+        let (path, provides, main) = pinned_release(spec, &index, &fetcher, &options.work_dir)?;
+        for (module, _) in &provides {
+            pins.insert(module.clone(), (path.clone(), provides.clone()));
+        }
+        targets.push(
+            Requirement::parse(&main, "0", Phase::Runtime, Relationship::Requires)
+                .map_err(|error| InstallError::Target(format!("{spec}: {error}")))?,
+        );
+    }
+    let targets = &targets[..];
     std::fs::create_dir_all(&options.work_dir).map_err(InstallError::io(format!(
         "creating {}",
         options.work_dir.display()
@@ -409,16 +426,19 @@ pub fn install(
                             let _ = scheduler.already_installed(&module, &version);
                             continue;
                         }
-                        let locked = options.lock.as_ref().and_then(|lock| {
-                            lock.find(&module).map(|dist| {
-                                let provides: Vec<(String, String)> = dist
-                                    .provides
-                                    .iter()
-                                    .map(|(p, v)| {
-                                        (p.clone(), v.clone().unwrap_or_else(|| "0".into()))
-                                    })
-                                    .collect();
-                                (dist.pathname.clone(), provides)
+                        let pinned = pins.get(&module).cloned();
+                        let locked = pinned.or_else(|| {
+                            options.lock.as_ref().and_then(|lock| {
+                                lock.find(&module).map(|dist| {
+                                    let provides: Vec<(String, String)> = dist
+                                        .provides
+                                        .iter()
+                                        .map(|(p, v)| {
+                                            (p.clone(), v.clone().unwrap_or_else(|| "0".into()))
+                                        })
+                                        .collect();
+                                    (dist.pathname.clone(), provides)
+                                })
                             })
                         });
                         let frozen = options.lock.as_ref().is_some_and(|lock| lock.frozen);
@@ -779,6 +799,69 @@ pub fn install(
     }
     report.cycles = summary.cycles.iter().map(|c| format!("{c:?}")).collect();
     Ok(report)
+}
+
+/// A distribution file named as a target: its normalised path, the packages it provides
+/// (from the index when it is the indexed release, else from its META's `provides`, else its
+/// main module) and its main module.
+#[allow(clippy::type_complexity)]
+fn pinned_release(
+    spec: &str,
+    index: &cpan_index::PackageIndex,
+    fetcher: &Fetcher,
+    work_dir: &Path,
+) -> Result<(String, Vec<(String, String)>, String), InstallError> {
+    let trimmed = spec
+        .trim_start_matches('/')
+        .trim_start_matches("authors/id/");
+    let parts: Vec<&str> = trimmed.split('/').collect();
+    let path = match parts.as_slice() {
+        [author, ..] if author.len() > 2 && parts.len() >= 2 => {
+            let first: String = author.chars().take(1).collect();
+            let two: String = author.chars().take(2).collect();
+            format!("{first}/{two}/{trimmed}")
+        }
+        _ => trimmed.to_string(),
+    };
+    let info = cpan_distname::DistnameInfo::new(&format!("authors/id/{path}"));
+    let Some(dist) = info.dist() else {
+        return Err(InstallError::Target(format!(
+            "{spec}: not a distribution file (AUTHOR/Dist-Name-1.23.tar.gz)"
+        )));
+    };
+    let main = dist.replace('-', "::");
+    let indexed: Vec<(String, String)> = index
+        .provided_by(&path)
+        .into_iter()
+        .map(|p| (p.package.clone(), version_or_zero(&p.version)))
+        .collect();
+    if !indexed.is_empty() {
+        let main = if indexed.iter().any(|(p, _)| *p == main) {
+            main
+        } else {
+            indexed[0].0.clone()
+        };
+        return Ok((path, indexed, main));
+    }
+    // Not (or no longer) in the index: read what it says it provides.
+    let fetched = fetcher.fetch(&path)?;
+    let name = path.rsplit('/').next().unwrap_or(&path);
+    let dest = work_dir.join(format!(".pin-{}-{}", std::process::id(), fetched.sha256));
+    let root = expand(name, &fetched.bytes, &dest)?;
+    let version = info.version().unwrap_or("0").to_string();
+    let mut provides: Vec<(String, String)> = read_prereqs(&root, false)
+        .map(|meta| {
+            meta.provides
+                .iter()
+                .map(|(p, v)| (p.clone(), v.version.clone().unwrap_or_else(|| "0".into())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dest);
+    if !provides.iter().any(|(p, _)| *p == main) {
+        provides.push((main.clone(), version));
+    }
+    Ok((path, provides, main))
 }
 
 fn step_done(events: &(dyn Fn(InstallEvent) + Sync), task: &DistTask) {
