@@ -211,11 +211,7 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
     };
     let seconds =
         |i: usize, default: u64| Duration::from_secs(*args.timeouts.get(i).unwrap_or(&default));
-    let local_lib = if args.local_lib.is_absolute() {
-        args.local_lib.clone()
-    } else {
-        std::env::current_dir()?.join(&args.local_lib)
-    };
+    let local_lib = crate::installed_cmd::absolute(&args.local_lib)?;
     let cache = cache_root();
     let options = InstallOptions {
         sources: args
@@ -356,24 +352,14 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
 }
 
 pub(crate) fn exec(_globals: &GlobalOptions, args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    let base = if args.local_lib.is_absolute() {
-        args.local_lib.clone()
-    } else {
-        std::env::current_dir()?.join(&args.local_lib)
-    };
-    let lib = riverpan_install::LocalLib {
-        lib: base.join("lib/perl5"),
-        arch: base.join("lib/perl5"),
-        bin: base.join("bin"),
-        base,
-    };
+    let base = crate::installed_cmd::absolute(&args.local_lib)?;
     let (program, rest) = args
         .command
         .split_first()
         .context("riverpan exec needs a command")?;
     let mut command = std::process::Command::new(program);
     command.args(rest);
-    for (key, value) in lib.exec_environment() {
+    for (key, value) in riverpan_install::exec_environment(&base) {
         command.env(key, value);
     }
     let status = command

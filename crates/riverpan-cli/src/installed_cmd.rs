@@ -92,7 +92,8 @@ pub(crate) struct UninstallArgs {
     dists: Vec<String>,
 }
 
-fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
+/// `dir`, relative to the working directory when it is not absolute.
+pub(crate) fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(if dir.is_absolute() {
         dir.to_path_buf()
     } else {

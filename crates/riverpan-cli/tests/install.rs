@@ -5,185 +5,48 @@
 use std::error::Error;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-type TestResult = Result<(), Box<dyn Error>>;
-
-const RIVERPAN: &str = env!("CARGO_BIN_EXE_riverpan");
-
-fn have_make() -> bool {
-    let ok = Command::new("make").arg("--version").output().is_ok()
-        && Command::new("perl")
-            .args(["-MExtUtils::MakeMaker", "-e1"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("make or ExtUtils::MakeMaker is missing: scripts/test installs them; skipping");
-    }
-    ok
-}
-
-/// `riverpan` with a clean environment and its caches in `scratch`.
-fn riverpan(scratch: &Path) -> Command {
-    let mut command = Command::new(RIVERPAN);
-    command
-        .current_dir(scratch)
-        .env_remove("RIVERPAN_DATA")
-        .env_remove("RIVERPAN_CONFIG")
-        .env_remove("RIVERPAN_INSTALL_FROM")
-        .env_remove("PERL5LIB")
-        .env_remove("PERL_MM_OPT")
-        .env_remove("PERL_MB_OPT")
-        .env_remove("AUTOMATED_TESTING")
-        .env_remove("RELEASE_TESTING")
-        .env_remove("AUTHOR_TESTING")
-        .env("RIVERPAN_CACHE_DIR", scratch.join("cache"));
-    command
-}
-
-fn run(command: &mut Command) -> Result<Output, Box<dyn Error>> {
-    Ok(command.stdin(Stdio::null()).output()?)
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn ok(command: &mut Command) -> Result<String, Box<dyn Error>> {
-    let output = run(command)?;
-    if !output.status.success() {
-        return Err(format!("{command:?} failed:\n{}", text(&output)).into());
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// A distribution `NAME-VERSION.tar.gz` with a Makefile.PL requiring `requires`, a META.json
-/// saying the same, and the given test and Makefile.PL additions.
-fn make_dist(
-    dir: &Path,
-    dist: &str,
-    version: &str,
-    requires: &[&str],
-    test: &str,
-    makefile_extra: &str,
-) -> Result<PathBuf, Box<dyn Error>> {
-    make_dist_with_meta(dir, dist, version, requires, test, makefile_extra, "")
-}
-
-/// [`make_dist`] with more top-level META.json keys (`"x_breaks": {...},`).
-fn make_dist_with_meta(
-    dir: &Path,
-    dist: &str,
-    version: &str,
-    requires: &[&str],
-    test: &str,
-    makefile_extra: &str,
-    meta_extra: &str,
-) -> Result<PathBuf, Box<dyn Error>> {
-    let package = dist.replace('-', "::");
-    let root_name = format!("{dist}-{version}");
-    let root = dir.join(&root_name);
-    let module = root
-        .join("lib")
-        .join(format!("{}.pm", package.replace("::", "/")));
-    std::fs::create_dir_all(module.parent().ok_or("no parent")?)?;
-    let uses: String = requires.iter().map(|m| format!("use {m};\n")).collect();
-    std::fs::write(
-        &module,
-        format!(
-            "package {package};\n{uses}our $VERSION = '{version}';\nsub hello {{ '{dist}' }}\n1;\n"
-        ),
-    )?;
-    std::fs::create_dir_all(root.join("t"))?;
-    std::fs::write(
-        root.join("t/basic.t"),
-        format!("use strict;\nprint \"1..1\\n\";\n{test}\n"),
-    )?;
-    let prereqs: Vec<String> = requires.iter().map(|m| format!("'{m}' => 0")).collect();
-    std::fs::write(
-        root.join("Makefile.PL"),
-        format!(
-            "use ExtUtils::MakeMaker;\n{makefile_extra}\nWriteMakefile(NAME => '{package}', VERSION => '{version}', \
-             PREREQ_PM => {{ {} }});\n",
-            prereqs.join(", ")
-        ),
-    )?;
-    let runtime: Vec<String> = requires.iter().map(|m| format!("\"{m}\":\"0\"")).collect();
-    std::fs::write(
-        root.join("META.json"),
-        format!(
-            r#"{{{meta_extra}"name":"{dist}","version":"{version}","abstract":"test","author":["T"],
-"license":["perl_5"],"dynamic_config":1,"release_status":"stable","generated_by":"hand",
-"prereqs":{{"configure":{{"requires":{{"ExtUtils::MakeMaker":"0"}}}},"runtime":{{"requires":{{{}}}}}}},
-"meta-spec":{{"version":2}}}}"#,
-            runtime.join(",")
-        ),
-    )?;
-    let archive = dir.join(format!("{root_name}.tar.gz"));
-    let status = Command::new("tar")
-        .arg("czf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(dir)
-        .arg(&root_name)
-        .status()?;
-    if !status.success() {
-        return Err("tar failed".into());
-    }
-    Ok(archive)
-}
-
-const PASS: &str = "print \"ok 1\\n\";";
-const FAIL: &str = "print \"not ok 1\\n\";";
+mod install_support;
+use install_support::*;
 
 /// A riverpan data directory holding the fixture distributions, uploaded by ALICE.
 fn fixture(scratch: &Path) -> Result<PathBuf, Box<dyn Error>> {
-    let data = scratch.join("data");
-    let dists = scratch.join("dists");
-    std::fs::create_dir_all(&dists)?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["init", "--policy", "pause"]))?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["user", "add", "ALICE"]))?;
     // The testing contexts: the caller's AUTOMATED_TESTING reaches the tests, riverpan's own
     // variables are set, nothing sets RELEASE_TESTING.
     let env_test = "print((($ENV{AUTOMATED_TESTING} // '') eq 'from-the-caller' \
         && $ENV{NONINTERACTIVE_TESTING} && $ENV{PERL_MM_USE_DEFAULT} && $ENV{PERL5_CPANM_IS_RUNNING} \
         && !exists $ENV{RELEASE_TESTING}) ? \"ok 1\\n\" : \"not ok 1\\n\");";
-    let made = [
-        make_dist(&dists, "Leaf-Dist", "1.0", &[], PASS, "")?,
-        make_dist(&dists, "Mid-Dist", "1.1", &["Leaf::Dist"], PASS, "")?,
-        make_dist(&dists, "Top-Dist", "2.0", &["Mid::Dist"], PASS, "")?,
-        make_dist(&dists, "Broken-Tests", "0.1", &[], FAIL, "")?,
-        make_dist(&dists, "Needs-Broken", "0.1", &["Broken::Tests"], PASS, "")?,
-        make_dist(&dists, "Env-Check", "0.1", &[], env_test, "")?,
-        make_dist(
-            &dists,
-            "Prompt-Dist",
-            "0.1",
-            &[],
-            PASS,
-            "my $answer = prompt('Install the extras?', 'n');\nmy $line = <STDIN>;",
-        )?,
-        make_dist(&dists, "Tampered-Dist", "0.1", &[], PASS, "")?,
-    ];
-    for archive in &made {
-        ok(riverpan(scratch)
-            .arg("--data")
-            .arg(&data)
-            .args(["upload", "--as", "ALICE"])
-            .arg(archive))?;
-    }
-    Ok(data)
+    let dist = |name, version, requires| Dist {
+        name,
+        version,
+        requires,
+        ..Dist::default()
+    };
+    riverpan_with(
+        scratch,
+        &[
+            dist("Leaf-Dist", "1.0", &[]),
+            dist("Mid-Dist", "1.1", &["Leaf::Dist"]),
+            dist("Top-Dist", "2.0", &["Mid::Dist"]),
+            Dist {
+                test: FAIL,
+                ..dist("Broken-Tests", "0.1", &[])
+            },
+            dist("Needs-Broken", "0.1", &["Broken::Tests"]),
+            Dist {
+                test: env_test,
+                ..dist("Env-Check", "0.1", &[])
+            },
+            Dist {
+                makefile_extra:
+                    "my $answer = prompt('Install the extras?', 'n');\nmy $line = <STDIN>;",
+                ..dist("Prompt-Dist", "0.1", &[])
+            },
+            dist("Tampered-Dist", "0.1", &[]),
+        ],
+    )
 }
 
 fn exec_version(scratch: &Path, lib: &Path, module: &str) -> Result<String, Box<dyn Error>> {
@@ -477,12 +340,13 @@ fn cpanfile_snapshot_and_locked_installs() -> TestResult {
     // The index moves on: Leaf-Dist 2.0. A fresh --locked install still gets 1.0.
     let dists = scratch.join("dists2");
     std::fs::create_dir_all(&dists)?;
-    let newer = make_dist(&dists, "Leaf-Dist", "2.0", &[], PASS, "")?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["upload", "--as", "ALICE"])
-        .arg(&newer))?;
+    let newer = Dist {
+        name: "Leaf-Dist",
+        version: "2.0",
+        ..Dist::default()
+    }
+    .make(&dists)?;
+    upload(scratch, &data, &newer)?;
     std::fs::remove_dir_all(project.join("local"))?;
     ok(riverpan(&project)
         .arg("install")
@@ -539,20 +403,14 @@ fn x_breaks_stops_the_plan_unless_forced() -> TestResult {
     let scratch = tempfile::tempdir()?;
     let scratch = scratch.path();
     let data = fixture(scratch)?;
-    let breaker = make_dist_with_meta(
-        &scratch.join("dists"),
-        "Breaker-Dist",
-        "1.0",
-        &[],
-        PASS,
-        "",
-        r#""x_breaks":{"Leaf::Dist":"< 2"},"#,
-    )?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["upload", "--as", "ALICE"])
-        .arg(&breaker))?;
+    let breaker = Dist {
+        name: "Breaker-Dist",
+        version: "1.0",
+        meta_extra: r#""x_breaks":{"Leaf::Dist":"< 2"},"#,
+        ..Dist::default()
+    }
+    .make(&scratch.join("dists"))?;
+    upload(scratch, &data, &breaker)?;
     let lib = scratch.join("local");
     ok(riverpan(scratch)
         .arg("install")
@@ -631,7 +489,6 @@ fn global_installs_stage_below_a_destdir() -> TestResult {
 fn module_build_is_injected_for_a_build_pl_only_distribution() -> TestResult {
     let scratch = tempfile::tempdir()?;
     let scratch = scratch.path();
-    let data = scratch.join("data");
     let dists = scratch.join("dists");
     let root = dists.join("Built-Dist-0.1");
     std::fs::create_dir_all(root.join("lib/Built"))?;
@@ -657,19 +514,8 @@ fn module_build_is_injected_for_a_build_pl_only_distribution() -> TestResult {
         .arg("Built-Dist-0.1")
         .status()?;
     assert!(status.success());
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["init", "--policy", "pause"]))?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["user", "add", "ALICE"]))?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["upload", "--as", "ALICE"])
-        .arg(&archive))?;
+    let data = riverpan_with(scratch, &[])?;
+    upload(scratch, &data, &archive)?;
     let output = run(riverpan(scratch)
         .arg("install")
         .arg("--from")
@@ -697,12 +543,13 @@ fn a_distribution_file_target_installs_that_release() -> TestResult {
     let data = fixture(scratch)?;
     let dists = scratch.join("dists2");
     std::fs::create_dir_all(&dists)?;
-    let newer = make_dist(&dists, "Leaf-Dist", "2.0", &[], PASS, "")?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["upload", "--as", "ALICE"])
-        .arg(&newer))?;
+    let newer = Dist {
+        name: "Leaf-Dist",
+        version: "2.0",
+        ..Dist::default()
+    }
+    .make(&dists)?;
+    upload(scratch, &data, &newer)?;
     for (spec, lib) in [
         ("ALICE/Leaf-Dist-1.0.tar.gz", "short"),
         ("A/AL/ALICE/Leaf-Dist-1.0.tar.gz", "long"),

@@ -7,154 +7,29 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-type TestResult = Result<(), Box<dyn Error>>;
+mod install_support;
+use install_support::*;
 
-const RIVERPAN: &str = env!("CARGO_BIN_EXE_riverpan");
-
-fn have_make() -> bool {
-    let ok = Command::new("make").arg("--version").output().is_ok()
-        && Command::new("perl")
-            .args(["-MExtUtils::MakeMaker", "-e1"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("make or ExtUtils::MakeMaker is missing: scripts/test installs them; skipping");
-    }
-    ok
-}
-
-/// `riverpan` with a clean environment and its caches in `scratch`.
-fn riverpan(scratch: &Path) -> Command {
-    let mut command = Command::new(RIVERPAN);
-    command
-        .current_dir(scratch)
-        .env_remove("RIVERPAN_DATA")
-        .env_remove("RIVERPAN_CONFIG")
-        .env_remove("RIVERPAN_INSTALL_FROM")
-        .env_remove("PERL5LIB")
-        .env_remove("PERL_MM_OPT")
-        .env_remove("PERL_MB_OPT")
-        .env_remove("PERL_LOCAL_LIB_ROOT")
-        .env("RIVERPAN_CACHE_DIR", scratch.join("cache"));
-    command
-}
-
-fn run(command: &mut Command) -> Result<Output, Box<dyn Error>> {
-    Ok(command.stdin(Stdio::null()).output()?)
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn ok(command: &mut Command) -> Result<String, Box<dyn Error>> {
-    let output = run(command)?;
-    if !output.status.success() {
-        return Err(format!("{command:?} failed:\n{}", text(&output)).into());
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// A distribution `NAME-VERSION.tar.gz` with a Makefile.PL requiring `requires` (and, with
-/// `script`, installing `script/<name>`).
-fn make_dist(
-    dir: &Path,
-    dist: &str,
-    version: &str,
-    requires: &[&str],
-    script: bool,
-) -> Result<PathBuf, Box<dyn Error>> {
-    let package = dist.replace('-', "::");
-    let root_name = format!("{dist}-{version}");
-    let root = dir.join(&root_name);
-    let module = root
-        .join("lib")
-        .join(format!("{}.pm", package.replace("::", "/")));
-    std::fs::create_dir_all(module.parent().ok_or("no parent")?)?;
-    let uses: String = requires.iter().map(|m| format!("use {m};\n")).collect();
-    std::fs::write(
-        &module,
-        format!(
-            "package {package};\n{uses}our $VERSION = '{version}';\nsub hello {{ '{dist}' }}\n1;\n"
-        ),
-    )?;
-    std::fs::create_dir_all(root.join("t"))?;
-    std::fs::write(root.join("t/basic.t"), "print \"1..1\\nok 1\\n\";\n")?;
-    let exe_files = if script {
-        let name = dist.to_lowercase();
-        std::fs::create_dir_all(root.join("script"))?;
-        std::fs::write(
-            root.join("script").join(&name),
-            format!("#!perl\nuse {package};\nprint {package}::hello(), \"\\n\";\n"),
-        )?;
-        format!("EXE_FILES => ['script/{name}'],")
-    } else {
-        String::new()
-    };
-    let prereqs: Vec<String> = requires.iter().map(|m| format!("'{m}' => 0")).collect();
-    std::fs::write(
-        root.join("Makefile.PL"),
-        format!(
-            "use ExtUtils::MakeMaker;\nWriteMakefile(NAME => '{package}', VERSION => '{version}', \
-             {exe_files} PREREQ_PM => {{ {} }});\n",
-            prereqs.join(", ")
-        ),
-    )?;
-    let runtime: Vec<String> = requires.iter().map(|m| format!("\"{m}\":\"0\"")).collect();
-    std::fs::write(
-        root.join("META.json"),
-        format!(
-            r#"{{"name":"{dist}","version":"{version}","abstract":"test","author":["T"],
-"license":["perl_5"],"dynamic_config":1,"release_status":"stable","generated_by":"hand",
-"prereqs":{{"configure":{{"requires":{{"ExtUtils::MakeMaker":"0"}}}},"runtime":{{"requires":{{{}}}}}}},
-"meta-spec":{{"version":2}}}}"#,
-            runtime.join(",")
-        ),
-    )?;
-    let archive = dir.join(format!("{root_name}.tar.gz"));
-    let status = Command::new("tar")
-        .arg("czf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(dir)
-        .arg(&root_name)
-        .status()?;
-    if !status.success() {
-        return Err("tar failed".into());
-    }
-    Ok(archive)
-}
-
-/// A riverpan data directory holding Leaf-Dist 1.0 <- Mid-Dist 1.1 <- Top-Dist 2.0.
+/// A riverpan data directory holding Leaf-Dist 1.0 <- Mid-Dist 1.1 <- Top-Dist 2.0 (which
+/// installs a script).
 fn fixture(scratch: &Path) -> Result<PathBuf, Box<dyn Error>> {
-    let data = scratch.join("data");
-    let dists = scratch.join("dists");
-    std::fs::create_dir_all(&dists)?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["init", "--policy", "pause"]))?;
-    ok(riverpan(scratch)
-        .arg("--data")
-        .arg(&data)
-        .args(["user", "add", "ALICE"]))?;
-    let made = [
-        make_dist(&dists, "Leaf-Dist", "1.0", &[], false)?,
-        make_dist(&dists, "Mid-Dist", "1.1", &["Leaf::Dist"], false)?,
-        make_dist(&dists, "Top-Dist", "2.0", &["Mid::Dist"], true)?,
-    ];
-    for archive in &made {
-        ok(riverpan(scratch)
-            .arg("--data")
-            .arg(&data)
-            .args(["upload", "--as", "ALICE"])
-            .arg(archive))?;
-    }
-    Ok(data)
+    let dist = |name, version, requires| Dist {
+        name,
+        version,
+        requires,
+        ..Dist::default()
+    };
+    riverpan_with(
+        scratch,
+        &[
+            dist("Leaf-Dist", "1.0", &[]),
+            dist("Mid-Dist", "1.1", &["Leaf::Dist"]),
+            Dist {
+                script: true,
+                ..dist("Top-Dist", "2.0", &["Mid::Dist"])
+            },
+        ],
+    )
 }
 
 /// Every file (and link) below `dir`, relative to it.

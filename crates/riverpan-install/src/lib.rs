@@ -42,7 +42,7 @@ pub use lock::{
     cpanfile_requirements, meta_requirements, snapshot_of, write_snapshot, LockedSnapshot,
     PrereqSelection,
 };
-pub use perl::{install_built, InstallDirs, InstallRecord, LocalLib, Perl};
+pub use perl::{exec_environment, InstallDirs, InstallRecord, LocalLib, Perl};
 pub use source::{sha256_hex, DownloadCache, Fetched, Fetcher, Source};
 pub use work::{expand, read_prereqs, run_step, BuildTool, StepEnvironment, StepOutput};
 
@@ -276,6 +276,8 @@ enum StepResult {
         from_cache: bool,
         sha256: String,
         prebuilt: bool,
+        /// META's `x_breaks`: module → range.
+        breaks: BTreeMap<String, String>,
     },
     Configured(Vec<Requirement>),
     Built,
@@ -600,10 +602,8 @@ pub fn install(
                     from_cache,
                     sha256,
                     prebuilt,
+                    breaks,
                 }) => {
-                    let breaks = read_prereqs(&root, false)
-                        .map(|meta| meta.x_breaks)
-                        .unwrap_or_default();
                     if !breaks.is_empty() {
                         if let Err(error) = scheduler.set_breaks(&task.dist, breaks.clone()) {
                             tracing::warn!("{}: x_breaks: {error}", task.dist);
@@ -1001,6 +1001,9 @@ fn run_job(
                 let key = BuildCache::key(&fetched.sha256, &perl, pureperl);
                 if let Some(root) = cache.lookup(&key) {
                     if let Some(tool) = BuildTool::of(&root) {
+                        let breaks = read_prereqs(&root, false)
+                            .map(|meta| meta.x_breaks)
+                            .unwrap_or_default();
                         return (
                             Ok(StepResult::Fetched {
                                 root,
@@ -1010,6 +1013,7 @@ fn run_job(
                                 from_cache: fetched.from_cache,
                                 sha256: fetched.sha256,
                                 prebuilt: true,
+                                breaks,
                             }),
                             None,
                         );
@@ -1028,9 +1032,9 @@ fn run_job(
                     None,
                 );
             };
-            let mut requirements = read_prereqs(&root, false)
-                .map(|meta| requirements_of(&meta))
-                .unwrap_or_default();
+            let meta = read_prereqs(&root, false);
+            let mut requirements = meta.as_ref().map(requirements_of).unwrap_or_default();
+            let breaks = meta.map(|meta| meta.x_breaks).unwrap_or_default();
             // A Build.PL-only distribution that declares no configure requirement still needs
             // Module::Build (cpan-packaging.md; cpanm and cpm inject it the same way).
             let configures_nothing = !requirements.iter().any(|r| {
@@ -1054,6 +1058,7 @@ fn run_job(
                     from_cache: fetched.from_cache,
                     sha256: fetched.sha256,
                     prebuilt: false,
+                    breaks,
                 }),
                 None,
             )

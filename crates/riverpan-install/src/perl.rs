@@ -72,44 +72,7 @@ impl Perl {
         inc: &[PathBuf],
         modules: &[String],
     ) -> Result<BTreeMap<String, Option<String>>, InstallError> {
-        const SCRIPT: &str = r#"use Module::Metadata; my @inc = @ARGV;
-            while (my $m = <STDIN>) { chomp $m; next unless length $m;
-              my $meta = eval { Module::Metadata->new_from_module($m, inc => \@inc, collect_pod => 0) };
-              if (!$meta) { print "$m\t-\n"; next }
-              my $v = $meta->version($m); print "$m\t", (defined $v ? "$v" : "undef"), "\n" }"#;
-        let inc_arg: Vec<String> = inc
-            .iter()
-            .map(|dir| dir.to_string_lossy().into_owned())
-            .collect();
-        let mut child = Command::new(&self.path)
-            .arg("-e")
-            .arg(SCRIPT)
-            .args(&inc_arg)
-            .env_remove("PERL5LIB")
-            .env_remove("PERL5OPT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(InstallError::io("asking perl which modules are installed"))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            use std::io::Write;
-            let list = modules.join("\n") + "\n";
-            stdin
-                .write_all(list.as_bytes())
-                .map_err(InstallError::io("asking perl which modules are installed"))?;
-        }
-        let output = child
-            .wait_with_output()
-            .map_err(InstallError::io("asking perl which modules are installed"))?;
-        let mut found = BTreeMap::new();
-        for line in String::from_utf8_lossy(&output.stdout).lines() {
-            if let Some((module, version)) = line.split_once('\t') {
-                let version = (version != "-").then(|| version.to_string());
-                found.insert(module.to_string(), version);
-            }
-        }
-        Ok(found)
+        InstalledOracle::start(self, inc)?.versions(modules)
     }
 }
 
@@ -309,32 +272,6 @@ impl LocalLib {
         inc.extend(perl.core_inc.iter().cloned());
         inc
     }
-
-    /// `PERL5LIB` and `PATH` for `riverpan exec` (as `carton exec`).
-    pub fn exec_environment(&self) -> Vec<(String, std::ffi::OsString)> {
-        let mut perl5lib = vec![self.lib.clone()];
-        if let Some(existing) = std::env::var_os("PERL5LIB") {
-            perl5lib.extend(std::env::split_paths(&existing));
-        }
-        let mut path = vec![self.bin.clone()];
-        if let Some(existing) = std::env::var_os("PATH") {
-            path.extend(std::env::split_paths(&existing));
-        }
-        vec![
-            (
-                "PERL5LIB".to_string(),
-                std::env::join_paths(perl5lib).unwrap_or_default(),
-            ),
-            (
-                "PATH".to_string(),
-                std::env::join_paths(path).unwrap_or_default(),
-            ),
-            (
-                "PERL_LOCAL_LIB_ROOT".to_string(),
-                self.base.clone().into_os_string(),
-            ),
-        ]
-    }
 }
 
 /// What the final install records for a distribution (cpanm's and cpm's
@@ -357,56 +294,6 @@ pub struct InstallRecord {
     /// lock file's sidecar is written from it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-}
-
-/// Copies a built distribution (`root/blib`) into the local lib with `ExtUtils::Install`
-/// (modules, XS objects, scripts, the `.packlist`), then writes its `.meta` record. Man pages
-/// are not installed.
-pub fn install_built(
-    perl: &Perl,
-    root: &Path,
-    target: &LocalLib,
-    record: &InstallRecord,
-) -> Result<String, InstallError> {
-    const SCRIPT: &str = r#"use ExtUtils::Install; my ($lib, $arch, $bin, $packlist) = @ARGV;
-        install({ 'read' => '', 'write' => $packlist, 'blib/lib' => $lib, 'blib/arch' => $arch,
-                  'blib/script' => $bin, 'blib/bin' => $bin }, 1, 0, 0);"#;
-    let packlist = target
-        .arch
-        .join("auto")
-        .join(record.name.replace("::", "/"))
-        .join(".packlist");
-    let args = [
-        target.lib.to_string_lossy().into_owned(),
-        target.arch.to_string_lossy().into_owned(),
-        target.bin.to_string_lossy().into_owned(),
-        packlist.to_string_lossy().into_owned(),
-    ];
-    let output = Command::new(&perl.path)
-        .arg("-e")
-        .arg(SCRIPT)
-        .args(&args)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .env_remove("PERL5LIB")
-        .output()
-        .map_err(InstallError::io("running ExtUtils::Install"))?;
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if !output.status.success() {
-        return Err(InstallError::Install {
-            dist: record.dist.clone(),
-            why: log,
-        });
-    }
-    write_meta(target, root, record).map_err(|why| InstallError::Install {
-        dist: record.dist.clone(),
-        why,
-    })?;
-    Ok(log)
 }
 
 /// Installs built distributions into `target`, in order, with one perl process running
@@ -506,4 +393,32 @@ fn write_meta(target: &LocalLib, root: &Path, record: &InstallRecord) -> Result<
             .map_err(|e| format!("copying MYMETA.json: {e}"))?;
     }
     Ok(())
+}
+
+/// `PERL5LIB`, `PATH` and `PERL_LOCAL_LIB_ROOT` for a command run with the local lib `base`
+/// (as `carton exec`): `base/lib/perl5` (perl adds its archname directory itself) and
+/// `base/bin` first, then what the caller had.
+pub fn exec_environment(base: &Path) -> Vec<(String, std::ffi::OsString)> {
+    let mut perl5lib = vec![base.join("lib/perl5")];
+    if let Some(existing) = std::env::var_os("PERL5LIB") {
+        perl5lib.extend(std::env::split_paths(&existing));
+    }
+    let mut path = vec![base.join("bin")];
+    if let Some(existing) = std::env::var_os("PATH") {
+        path.extend(std::env::split_paths(&existing));
+    }
+    vec![
+        (
+            "PERL5LIB".to_string(),
+            std::env::join_paths(perl5lib).unwrap_or_default(),
+        ),
+        (
+            "PATH".to_string(),
+            std::env::join_paths(path).unwrap_or_default(),
+        ),
+        (
+            "PERL_LOCAL_LIB_ROOT".to_string(),
+            base.as_os_str().to_owned(),
+        ),
+    ]
 }
