@@ -237,11 +237,29 @@ impl Store {
             source,
         })?;
         let path = dir.join(STORE_FILE_NAME);
-        let conn = Connection::open(&path).map_err(|e| classify_open_error(&path, e))?;
-        configure_connection(&conn).map_err(|e| classify_open_error(&path, e))?;
-        check_identity(&conn, &path)?;
-        apply_migrations(&conn, &path, MIGRATIONS)?;
-        Ok(Store { conn, dir, path })
+        // Several processes opening a new store at once: SQLite answers SQLITE_BUSY without
+        // waiting while one of them switches the file to WAL (the busy handler is not called
+        // there), so a busy open is tried again, with a growing pause.
+        let mut attempt: u64 = 0;
+        loop {
+            match Store::open_file(&path) {
+                Err(error) if error.is_busy() && attempt < OPEN_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                }
+                Err(error) => return Err(error),
+                Ok(conn) => return Ok(Store { conn, dir, path }),
+            }
+        }
+    }
+
+    /// One attempt of [`Store::open`]: the connection, configured, checked and migrated.
+    fn open_file(path: &Path) -> Result<Connection, StoreError> {
+        let conn = Connection::open(path).map_err(|e| classify_open_error(path, e))?;
+        configure_connection(&conn).map_err(|e| classify_open_error(path, e))?;
+        check_identity(&conn, path)?;
+        apply_migrations(&conn, path, MIGRATIONS)?;
+        Ok(conn)
     }
 
     /// The SQLite connection, for crates whose tables live in the same file (CPAN Testers,
@@ -424,6 +442,23 @@ fn write_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<
 
 /// Turns "file is not a database" and "database disk image is malformed" into
 /// [`StoreError::Corrupt`], which names the file and says what to do.
+/// Busy opens tried again by [`Store::open`] (about 4 s of pauses in all).
+const OPEN_RETRIES: u64 = 40;
+
+impl StoreError {
+    /// Another connection held a lock SQLite would not wait for.
+    fn is_busy(&self) -> bool {
+        let source = match self {
+            StoreError::Sqlite(source) | StoreError::Migration { source, .. } => source,
+            _ => return false,
+        };
+        matches!(
+            source.sqlite_error_code(),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
 fn classify_open_error(path: &Path, error: rusqlite::Error) -> StoreError {
     match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
