@@ -29,10 +29,12 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 mod accounts;
 mod index;
+mod lifecycle;
 mod river;
 mod testers;
 pub use accounts::*;
 pub use index::*;
+pub use lifecycle::*;
 pub use river::*;
 pub use testers::TESTERS_TABLES;
 
@@ -145,6 +147,12 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "an index of the pumpkings (read for every upload indexed)",
         sql: "CREATE INDEX IF NOT EXISTS authors_pumpkings ON authors (userid) WHERE pumpking = 1;",
+    },
+    Migration {
+        version: 9,
+        name: "the author life-cycle: account states, id requests, inactive-id reminders, \
+               deleted ids, the cleanup opt-out and cleanup notices",
+        sql: lifecycle::SCHEMA,
     },
 ];
 
