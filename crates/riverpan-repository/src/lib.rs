@@ -25,13 +25,17 @@ use riverpan_store::{
 use sha2::{Digest, Sha256};
 
 mod check;
+mod cleanup;
 mod deletion;
+mod ids;
 mod import;
 mod mail;
 mod publish;
 mod river;
 pub use check::{ConsistencyReport, Inconsistency};
+pub use cleanup::*;
 pub use deletion::DeletedUpload;
+pub use ids::*;
 pub use import::ImportSummary;
 pub use mail::{MailConfig, MailError};
 pub use river::{river_from_store, river_requires, RiverRefresh, RIVER_PHASES, RIVER_RELATIONSHIP};
@@ -87,6 +91,15 @@ pub enum RepositoryError {
     /// No upload (that is not deleted) has that path.
     #[error("no such upload: {0}")]
     NoSuchUpload(String),
+    /// A request for a PAUSE id was refused.
+    #[error("{0}")]
+    IdRequest(#[from] IdRequestRefusal),
+    /// The thing named (an id request, an account) does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change conflicts with the current state (decided already, an id that uploaded).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> RepositoryError {

@@ -465,6 +465,24 @@ impl IndexTransaction<'_> {
         )? == 1)
     }
 
+    /// Creates the login account of a newly approved id with `password_hash` (or replaces the
+    /// password of an existing one), in the transaction that registers the author.
+    pub fn create_account(
+        &self,
+        userid: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO accounts (userid, password_hash, is_admin, created_at, updated_at)
+             VALUES (?1, ?2, 0, ?3, ?3)
+             ON CONFLICT (userid) DO UPDATE SET password_hash = excluded.password_hash,
+                 updated_at = excluded.updated_at",
+            params![userid, password_hash, now],
+        )?;
+        Ok(())
+    }
+
     /// Removes the id `userid` (author, account, tokens, sessions, reminder) and records why;
     /// the caller has checked that it never uploaded and holds no permission.
     pub fn delete_id(
