@@ -29,7 +29,7 @@ mod status;
 mod text;
 
 pub use report::IndexReport;
-pub use report::{DistSkip, PackageOutcome, RiverNote, SkipKind};
+pub use report::{is_osi_approved, DistSkip, PackageOutcome, RiverNote, SkipKind};
 pub use state::{Change, IndexState, PackageOwners, PackageRow, PermRow, PrimeurRow};
 pub use status::StatusCode;
 

@@ -110,6 +110,37 @@ pub struct IndexReport {
     /// there; set by the caller, who knows the river (the indexer does not).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub river: Option<RiverNote>,
+    /// META's `license` (spec-2 names), `None` without a META file: the report nudges when it
+    /// states none, and, in the middle of the river or upriver, when it is not OSI-approved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license: Option<Vec<String>>,
+}
+
+/// Whether a CPAN::Meta spec-2 license name is OSI-approved (`perl_5`, "the terms of Perl
+/// itself", counts: the Berlin consensus names it first). `open_source`, `unrestricted` (public
+/// domain), `restricted`, `unknown`, the GFDL, GPL 1, OpenSSL and SSLeay are not.
+pub fn is_osi_approved(license: &str) -> bool {
+    matches!(
+        license,
+        "agpl_3"
+            | "apache_1_1"
+            | "apache_2_0"
+            | "artistic_1"
+            | "artistic_2"
+            | "bsd"
+            | "freebsd"
+            | "gpl_2"
+            | "gpl_3"
+            | "lgpl_2_1"
+            | "lgpl_3_0"
+            | "mit"
+            | "mozilla_1_0"
+            | "mozilla_1_1"
+            | "perl_5"
+            | "qpl_1_0"
+            | "sun"
+            | "zlib"
+    )
 }
 
 /// The distribution's place in the CPAN river, for the uploader (Berlin consensus, 2015).
@@ -198,6 +229,7 @@ impl IndexReport {
             alerts: Vec::new(),
             first_package: None,
             river: None,
+            license: inspection.license.clone(),
         }
     }
 
@@ -411,8 +443,65 @@ impl IndexReport {
                 out.push('\n');
             }
         }
+        for paragraph in self.license_nudge() {
+            out.push_str(&wrap(&paragraph, 0, 0));
+            out.push('\n');
+        }
         out.push_str("__END__\n");
         out
+    }
+
+    /// The Berlin consensus' license nudge (QA Hackathon 2015): "don't require a license, but
+    /// the indexer mail could nudge when none is found"; and, for distributions in the middle
+    /// of the river or upriver, its recommendation of "the terms of Perl itself or else a
+    /// compatible OSI-approved license".
+    pub fn license_nudge(&self) -> Vec<String> {
+        let Some(names) = &self.license else {
+            return Vec::new();
+        };
+        let stated: Vec<&str> = names
+            .iter()
+            .map(String::as_str)
+            .filter(|name| *name != "unknown")
+            .collect();
+        if stated.is_empty() {
+            return vec![
+                "License: the META file states no license (it is missing or \"unknown\"). \
+                 Nothing requires one, but the Berlin consensus (QA Hackathon 2015) asks every \
+                 distribution for a clearly stated license, so that people know whether they \
+                 may use it. State it in META, e.g. LICENSE => 'perl_5' in Makefile.PL \
+                 (ExtUtils::MakeMaker), license => 'perl' in Build.PL (Module::Build), or \
+                 license = Perl_5 in dist.ini (Dist::Zilla)."
+                    .to_string(),
+            ];
+        }
+        let Some(river) = &self.river else {
+            return Vec::new();
+        };
+        let listed = stated.join(", ");
+        if !stated.iter().any(|name| is_osi_approved(name)) {
+            return vec![format!(
+                "License: {} is {} in the CPAN river and its license ({listed}) is not \
+                 OSI-approved. The Berlin consensus asks distributions there to be licensed \
+                 under the terms of Perl itself or else a compatible OSI-approved license \
+                 (https://opensource.org/licenses/); note that a \"public domain\" dedication is \
+                 not always legally valid and is not an OSI-approved license.",
+                river.dist, river.band
+            )];
+        }
+        let viral_only = stated
+            .iter()
+            .all(|name| matches!(*name, "gpl_1" | "gpl_2" | "gpl_3" | "agpl_3"));
+        if viral_only {
+            return vec![format!(
+                "License: {} is {} in the CPAN river and licensed under the GPL only ({listed}). \
+                 The Berlin consensus notes that a GPL-only (or other \"viral\") license may \
+                 limit how far upriver a distribution can go; the terms of Perl itself \
+                 (perl_5) are the usual choice.",
+                river.dist, river.band
+            )];
+        }
+        Vec::new()
     }
 
     /// The dist-name rule paragraphs: PAUSE's text, then who owns the name and what to do.

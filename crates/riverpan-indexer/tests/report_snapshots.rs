@@ -108,3 +108,48 @@ fn snapshot_proposed_developer_release() {
     );
     insta::assert_snapshot!("proposed_developer_release", report.render_text());
 }
+
+/// The Berlin consensus' license nudge: none stated, and a non-OSI license in the middle of the
+/// river; a downriver distribution's non-OSI license and an OSI license say nothing.
+#[test]
+fn snapshot_license_nudges() {
+    let upload = |license: &[&str], band: Option<&str>| {
+        let mut repo = Repo::new();
+        let mut inspection = dist(&[("XForm::Rollout", "1.00")]);
+        inspection.license = Some(license.iter().map(|name| name.to_string()).collect());
+        let mut report = repo.upload("OPRIME", "XForm-Rollout-1.00.tar.gz", inspection);
+        report.river = band.map(|band| riverpan_indexer::RiverNote {
+            dist: "XForm-Rollout".into(),
+            immediate: 12,
+            total: 340,
+            band: band.into(),
+            advice: Vec::new(),
+        });
+        report
+    };
+    let unknown = upload(&["unknown"], None);
+    insta::assert_snapshot!("license_unknown", unknown.license_nudge().join("\n"));
+    assert_eq!(upload(&[], None).license_nudge(), unknown.license_nudge());
+    assert!(unknown.render_text().contains("states no license"));
+
+    let public_domain = upload(&["unrestricted"], Some("in the middle"));
+    insta::assert_snapshot!("license_not_osi_midriver", public_domain.render_text());
+    let gpl = upload(&["gpl_3"], Some("way upriver"));
+    insta::assert_snapshot!("license_gpl_only_upriver", gpl.license_nudge().join("\n"));
+
+    assert!(upload(&["unrestricted"], None).license_nudge().is_empty());
+    assert!(upload(&["perl_5"], Some("way upriver"))
+        .license_nudge()
+        .is_empty());
+    assert!(upload(&["gpl_3", "artistic_2"], Some("in the middle"))
+        .license_nudge()
+        .is_empty());
+    // No META file, no nudge: the report already says why nothing was indexed.
+    let mut repo = Repo::new();
+    let report = repo.upload(
+        "OPRIME",
+        "XForm-Rollout-1.00.tar.gz",
+        dist(&[("XForm::Rollout", "1.00")]),
+    );
+    assert!(report.license_nudge().is_empty());
+}

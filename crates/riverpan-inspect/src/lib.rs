@@ -57,6 +57,11 @@ pub struct DistInspection {
     /// is built from them.
     #[serde(skip)]
     pub prereqs: Vec<DeclaredPrerequisite>,
+    /// The META file's `license` as `CPAN::Meta` converts it (spec-2 names such as `perl_5`;
+    /// `unknown` when the file states none), or `None` without a META file. Not part of the JSON
+    /// shape: the indexer's report nudges authors about it (Berlin consensus).
+    #[serde(skip)]
+    pub license: Option<Vec<String>>,
 }
 
 /// One prerequisite of a distribution's META file.
@@ -86,6 +91,7 @@ impl DistInspection {
             x_authority: None,
             refused: BTreeMap::new(),
             prereqs: Vec::new(),
+            license: None,
         }
     }
 
@@ -424,12 +430,8 @@ fn is_bare_pm(dist: &str) -> bool {
         .any(|suffix| dist.ends_with(suffix))
 }
 
-/// The prerequisites of a raw META structure as `CPAN::Meta` converts them; none when the
-/// conversion fails (a META file CPAN::Meta refuses declares nothing a client would honour).
-fn declared_prerequisites(meta: &RawValue) -> Vec<DeclaredPrerequisite> {
-    let Ok(converted) = cpan_meta::CpanMeta::from_raw(meta) else {
-        return Vec::new();
-    };
+/// The prerequisites of a META structure as `CPAN::Meta` converts them.
+fn declared_prerequisites(converted: &cpan_meta::CpanMeta) -> Vec<DeclaredPrerequisite> {
     let mut out = Vec::new();
     for (phase, relationship, requirements) in converted.prereqs.iter() {
         for (module, requirement) in requirements.as_string_hash() {
@@ -463,7 +465,15 @@ fn inspect_listing(inspection: &mut DistInspection, listing: &ArchiveListing, re
         .get("x_authority")
         .and_then(RawValue::as_perl_string)
         .filter(|authority| !authority.is_empty());
-    inspection.prereqs = declared_prerequisites(meta);
+    // A META file CPAN::Meta refuses declares nothing a client would honour.
+    let converted = cpan_meta::CpanMeta::from_raw(meta).ok();
+    inspection.prereqs = converted
+        .as_ref()
+        .map(declared_prerequisites)
+        .unwrap_or_default();
+    if inspection.meta.is_some() {
+        inspection.license = Some(converted.map(|meta| meta.license).unwrap_or_default());
+    }
 
     if inspection.skip.is_none() {
         let distribution_type = meta
