@@ -131,6 +131,12 @@ pub struct AccountView {
     pub tokens: Vec<TokenRow>,
     /// Until when a scheduled deletion can still be cancelled, in words (`1 hour`).
     pub deletion_delay: String,
+    /// The author opted out of the automatic cleanup of old releases.
+    pub cleanup_opt_out: bool,
+    /// The id never uploaded and holds nothing: its owner may delete it.
+    pub may_delete_id: bool,
+    /// An administrator (links to the administrators' pages).
+    pub is_admin: bool,
 }
 
 fn state_class(state: &str) -> &'static str {
@@ -270,6 +276,37 @@ pub fn account(view: &AccountView, viewer: &Viewer) -> Markup {
                     input #description type="text" name="description" maxlength="200";
                 }
                 p { button type="submit" { "Create token" } }
+            }
+            h2 #cleanup { "Old releases" }
+            p.muted { "Releases older than your three newest stable releases of a distribution, more \
+                       than five years old and not in 02packages, are scheduled for deletion (they \
+                       stay on BackPAN); you get a notice and can cancel (Lancaster consensus)." }
+            form #cleanup-form method="post" action="/account/cleanup" {
+                (csrf_field(csrf))
+                @if view.cleanup_opt_out {
+                    input type="hidden" name="opt_out" value="0";
+                    p { "You opted out: your old releases are kept. "
+                        button type="submit" { "Let the cleanup remove them" } }
+                } @else {
+                    input type="hidden" name="opt_out" value="1";
+                    p { button type="submit" { "Keep all my releases (opt out)" } }
+                }
+            }
+            @if view.may_delete_id {
+                h2 #delete-id { "Delete this id" }
+                p.muted { "Your id never uploaded anything, so you may delete it; it becomes \
+                           available to others. Type your id to confirm." }
+                form #delete-id-form method="post" action="/account/delete" {
+                    (csrf_field(csrf))
+                    input type="text" name="confirm" placeholder=(view.userid) required;
+                    " "
+                    button type="submit" { "Delete my id" }
+                }
+            }
+            @if view.is_admin {
+                h2 #admin { "Administration" }
+                p { a href="/admin/id-requests" { "Id requests and account states" } " · "
+                    a href="/admin/inactive-ids" { "Inactive unused ids" } }
             }
         },
     )
@@ -420,8 +457,8 @@ mod tests {
         let tokens = html
             .matches(r#"<input type="hidden" name="csrf" value="csrf-token-value">"#)
             .count();
-        // upload, delete, cancel, revoke, create token, sign out
-        assert_eq!(forms, 6, "{html}");
+        // upload, delete, cancel, revoke, create token, cleanup opt-out, sign out
+        assert_eq!(forms, 7, "{html}");
         assert_eq!(tokens, forms, "{html}");
         assert!(html.contains(r#"enctype="multipart/form-data""#));
         assert!(html.contains(r#"action="/account/deletions/3/cancel""#));

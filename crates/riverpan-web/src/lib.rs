@@ -16,6 +16,7 @@ pub mod bbc;
 pub mod dist;
 pub mod format;
 pub mod home;
+pub mod ids;
 pub mod layout;
 pub mod river;
 pub mod status;
