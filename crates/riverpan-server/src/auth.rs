@@ -279,12 +279,17 @@ pub(crate) fn check_credentials(
                 .as_ref()
                 .and_then(|account| account.password_hash.as_deref());
             match (account.as_ref(), hash) {
-                (Some(account), Some(hash)) if verify_password(hash, password) => Ok(Principal {
-                    userid: account.userid.clone(),
-                    is_admin: account.is_admin,
-                    scope: TokenScope::Upload,
-                    token_id: None,
-                }),
+                (Some(account), Some(hash)) if verify_password(hash, password) => {
+                    // The state is told only to whoever knows the password.
+                    refuse_nologin(store, &account.userid)?;
+                    store.record_login(&account.userid, now)?;
+                    Ok(Principal {
+                        userid: account.userid.clone(),
+                        is_admin: account.is_admin,
+                        scope: TokenScope::Upload,
+                        token_id: None,
+                    })
+                }
                 _ => {
                     if hash.is_none() {
                         // Same work as a real check: no timing oracle for which ids exist.
@@ -338,6 +343,7 @@ fn check_token(
     let Some(account) = store.account(&token.userid)? else {
         return invalid("the token's account no longer exists");
     };
+    refuse_nologin(store, &account.userid)?;
     store.touch_token(&token.token_id, now)?;
     Ok(Principal {
         userid: token.userid,
@@ -345,6 +351,22 @@ fn check_token(
         scope,
         token_id: Some(token.token_id),
     })
+}
+
+/// Refuses an account set to `nologin` by an administrator (PAUSE's words: sign-in and
+/// uploads, password or token, are refused).
+fn refuse_nologin(store: &Store, userid: &str) -> Result<(), CheckError> {
+    let nologin = store
+        .account_state(userid)?
+        .is_some_and(|state| state.state == "nologin");
+    if nologin {
+        tracing::info!(user = %userid, "credentials of a nologin account refused");
+        return Err(CheckError::Refused(Refusal::Invalid(format!(
+            "User '{userid}' set to nologin: the administrators have disabled this account; \
+             talk to them"
+        ))));
+    }
+    Ok(())
 }
 
 /// The outcome of a failed [`check_credentials`].

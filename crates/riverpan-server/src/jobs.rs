@@ -1,5 +1,5 @@
 //! When each periodic job last ran, for `/status` and `/metrics`: the indexing worker's pass,
-//! the deletion executor and the river refresh. Each run costs two atomic stores and, on
+//! the deletion executor, the river refresh and the cleanup of old releases. Each run costs two atomic stores and, on
 //! failure, one short lock.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -14,11 +14,18 @@ pub(crate) enum Job {
     Deletions,
     /// Bringing the river up to date with the index.
     RiverRefresh,
+    /// Scheduling the deletion of old releases (Lancaster consensus), when enabled.
+    Cleanup,
 }
 
 impl Job {
     /// Every job, in the order shown.
-    pub(crate) const ALL: [Job; 3] = [Job::IndexPass, Job::Deletions, Job::RiverRefresh];
+    pub(crate) const ALL: [Job; 4] = [
+        Job::IndexPass,
+        Job::Deletions,
+        Job::RiverRefresh,
+        Job::Cleanup,
+    ];
 
     /// The `job` label at `/metrics`.
     pub(crate) fn label(self) -> &'static str {
@@ -26,6 +33,7 @@ impl Job {
             Job::IndexPass => "index_pass",
             Job::Deletions => "deletions",
             Job::RiverRefresh => "river_refresh",
+            Job::Cleanup => "cleanup",
         }
     }
 
@@ -35,6 +43,7 @@ impl Job {
             Job::IndexPass => "indexing worker pass",
             Job::Deletions => "deletion executor",
             Job::RiverRefresh => "river refresh",
+            Job::Cleanup => "cleanup of old releases",
         }
     }
 
@@ -55,7 +64,7 @@ struct JobClock {
 /// The last run of every [`Job`].
 #[derive(Default)]
 pub(crate) struct JobRuns {
-    clocks: [JobClock; 3],
+    clocks: [JobClock; 4],
 }
 
 /// One job's record, as read.

@@ -7,9 +7,10 @@
 //! | `metadb` | cpanmetadb: `/v1.0/package/{module}`, `/v1.0/history/{module}` |
 //! | `api`, `openapi` | the JSON API `/api/v1/…` and its OpenAPI document |
 //! | `upload`, `deletion` | `POST /pause/authenquery`, `POST /api/upload`, `/api/v1/deletions` |
+//! | `lifecycle_api` | id requests, account states, deleting an id, inactive ids, the cleanup opt-out (`/api/v1/id-requests…`, `/api/v1/accounts/…`, `/api/v1/ids/inactive`, `/api/v1/authors/{id}/cleanup`) |
 //! | `testers`, `testers_read` | CPAN Testers: Metabase protocol, `/v3/…`, legacy feeds, BBC |
 //! | `river` | `/api/v1/river…`, `/api/v1/rdeps/…` |
-//! | `web` | the HTML pages (`/`, `/dist/…`, `/bbc`, `/river`, `/status`, `/account`, …) |
+//! | `web` | the HTML pages (`/`, `/dist/…`, `/bbc`, `/river`, `/status`, `/account`, `/request-id`, `/admin/…`, …) |
 //!
 //! Anything else is `404 not found` (`405` for a known path with another method).
 //!
@@ -26,6 +27,7 @@ mod api;
 mod auth;
 mod deletion;
 mod jobs;
+mod lifecycle_api;
 mod metadb;
 mod metrics;
 mod mirror;
@@ -55,7 +57,7 @@ pub use auth::{
     generate_token, hash_password, random_password, verify_password, NewToken, TokenScope,
 };
 pub use metrics::UNMATCHED_PATH_LABEL;
-pub use queue::{parse_duration, parse_size, WriteHandle, WriteOptions};
+pub use queue::{parse_duration, parse_size, CleanupSchedule, WriteHandle, WriteOptions};
 pub use status::{MirrorStatus, Status, StoreStatus};
 
 /// Everything the handlers share: cheap to clone (one `Arc`).
@@ -169,6 +171,7 @@ pub fn router(state: ServerState) -> Router {
         .merge(api::routes())
         .merge(openapi::routes())
         .merge(upload::routes())
+        .merge(lifecycle_api::routes())
         .merge(river::routes())
         .merge(web::routes(&state))
         // CPAN Testers: ingestion and the read side, with CORS as api.cpantesters.org has it.

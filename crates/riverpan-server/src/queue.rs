@@ -15,7 +15,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use riverpan_repository::{MailConfig, Repository, RepositoryError};
+use riverpan_repository::{
+    CleanupOptions, CleanupRule, InactivityRule, MailConfig, RegistrationPolicy, Repository,
+    RepositoryError,
+};
 
 use crate::auth::FailureLimiter;
 use crate::jobs::{Job, JobRuns};
@@ -43,6 +46,40 @@ pub struct WriteOptions {
     pub mail: Option<MailConfig>,
     /// Test switch: the worker does nothing, so uploads stay queued (restart tests).
     pub hold_queue: bool,
+    /// Limits and automation of the id request queue (`[registration]`).
+    pub registration: RegistrationPolicy,
+    /// The id request form is refused when sent back sooner than this after it was served
+    /// (people take longer; robots do not).
+    pub min_form_time: Duration,
+    /// The periodic cleanup of old releases (`[cleanup]`), when enabled.
+    pub cleanup: Option<CleanupSchedule>,
+    /// What counts as an inactive unused id (`[ids]`).
+    pub inactivity: InactivityRule,
+}
+
+/// When and how the worker runs the cleanup of old releases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CleanupSchedule {
+    /// How often a run starts (the last run's time is kept in the store across restarts).
+    pub interval: Duration,
+    /// How long the authors have to cancel a scheduled deletion.
+    pub delay: Duration,
+    /// An author gets at most one notice per this period (the consensus' rolling basis).
+    pub notice_interval: Duration,
+    /// The rule's numbers.
+    pub rule: CleanupRule,
+}
+
+impl Default for CleanupSchedule {
+    fn default() -> CleanupSchedule {
+        CleanupSchedule {
+            interval: Duration::from_secs(86_400),
+            // PAUSE's usual 72 hours: enough for an author to read the notice and cancel.
+            delay: Duration::from_secs(72 * 3600),
+            notice_interval: Duration::from_secs(30 * 86_400),
+            rule: CleanupRule::default(),
+        }
+    }
 }
 
 impl Default for WriteOptions {
@@ -54,6 +91,10 @@ impl Default for WriteOptions {
             failures_per_minute: 10,
             mail: None,
             hold_queue: false,
+            registration: RegistrationPolicy::default(),
+            min_form_time: Duration::from_secs(5),
+            cleanup: None,
+            inactivity: InactivityRule::default(),
         }
     }
 }
@@ -205,7 +246,9 @@ pub(crate) fn start(
     jobs: Arc<JobRuns>,
     river: Arc<crate::river::RiverCache>,
 ) -> Result<(Arc<WriteSide>, WriteHandle), RepositoryError> {
-    let repository = Repository::open(data_dir)?;
+    let mut repository = Repository::open(data_dir)?;
+    // The handlers' repository mails id requests, decisions and account-state changes.
+    repository.set_mail(options.mail.clone());
     let mut worker_repository = Repository::open(data_dir)?;
     worker_repository.set_mail(options.mail.clone());
     let (sender, receiver) = mpsc::channel();
@@ -285,7 +328,7 @@ fn run_worker(
     }
     // Uploads queued before a restart; then the river (it also reads the prerequisites of
     // uploads indexed before riverpan kept them, once).
-    run_pending(&mut repository, passes, jobs, river);
+    run_pending(&mut repository, options, passes, jobs, river);
     repository.keep_river_current();
     jobs.finished(Job::RiverRefresh, now_seconds(), None);
     river.offer_from(&repository);
@@ -303,9 +346,11 @@ fn run_worker(
                         Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                     }
                 }
-                run_pending(&mut repository, passes, jobs, river);
+                run_pending(&mut repository, options, passes, jobs, river);
             }
-            Err(RecvTimeoutError::Timeout) => run_pending(&mut repository, passes, jobs, river),
+            Err(RecvTimeoutError::Timeout) => {
+                run_pending(&mut repository, options, passes, jobs, river)
+            }
             Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
         }
     }
@@ -334,6 +379,7 @@ fn next_wait(repository: &Repository) -> Duration {
 /// (the repository keeps it current after every index change).
 fn run_pending(
     repository: &mut Repository,
+    options: &WriteOptions,
     passes: &AtomicU64,
     jobs: &JobRuns,
     river: &crate::river::RiverCache,
@@ -369,11 +415,62 @@ fn run_pending(
             tracing::error!(%error, "executing scheduled deletions failed")
         }
     }
+    if let Some(schedule) = &options.cleanup {
+        run_cleanup_when_due(repository, schedule, jobs);
+    }
     if index_changed {
         jobs.finished(Job::RiverRefresh, now_seconds(), None);
         // The readers get the river the worker just updated in place, instead of rebuilding
         // it from the store on their next request.
         river.offer_from(repository);
+    }
+}
+
+/// The store setting that records when the periodic cleanup last ran.
+const CLEANUP_LAST_RUN: &str = "cleanup.last_run";
+
+/// Runs the cleanup of old releases when `schedule.interval` passed since the last run (kept
+/// in the store, so a restart does not run it again); its deletions are executed by the
+/// worker's next passes when due.
+fn run_cleanup_when_due(repository: &Repository, schedule: &CleanupSchedule, jobs: &JobRuns) {
+    let now = now_seconds();
+    let last = repository
+        .store()
+        .setting(CLEANUP_LAST_RUN)
+        .ok()
+        .flatten()
+        .and_then(|value| value.parse::<i64>().ok());
+    let interval = i64::try_from(schedule.interval.as_secs()).unwrap_or(i64::MAX);
+    if last.is_some_and(|last| now < last.saturating_add(interval)) {
+        return;
+    }
+    let options = CleanupOptions {
+        rule: schedule.rule,
+        delay: schedule.delay,
+        author: None,
+        dry_run: false,
+        notice_interval: Some(schedule.notice_interval),
+    };
+    let outcome = repository.cleanup(&options).and_then(|summary| {
+        repository
+            .store()
+            .set_setting(CLEANUP_LAST_RUN, &now.to_string())?;
+        Ok(summary)
+    });
+    match outcome {
+        Ok(summary) => {
+            jobs.finished(Job::Cleanup, now, None);
+            let files: usize = summary.authors.iter().map(|a| a.paths.len()).sum();
+            tracing::info!(
+                authors = summary.authors.len(),
+                files,
+                "cleanup of old releases ran"
+            );
+        }
+        Err(error) => {
+            jobs.finished(Job::Cleanup, now, Some(error.to_string()));
+            tracing::error!(%error, "the cleanup of old releases failed");
+        }
     }
 }
 

@@ -61,10 +61,10 @@ pub(crate) fn routes() -> Router<ServerState> {
 
 /// What the next `GET /account` of a session shows once: the outcome of its last POST.
 #[derive(Debug, Default, Clone)]
-struct Flash {
-    notice: Option<String>,
-    error: Option<String>,
-    new_token: Option<String>,
+pub(crate) struct Flash {
+    pub(crate) notice: Option<String>,
+    pub(crate) error: Option<String>,
+    pub(crate) new_token: Option<String>,
 }
 
 /// One-time messages per session (by the session's hashed id), kept in memory only: a token
@@ -75,7 +75,7 @@ pub(crate) struct Flashes {
 }
 
 impl Flashes {
-    fn put(&self, session: &Session, flash: Flash) {
+    pub(crate) fn put(&self, session: &Session, flash: Flash) {
         let mut map = self
             .by_session
             .lock()
@@ -87,7 +87,7 @@ impl Flashes {
         map.insert(session.id_sha256.clone(), flash);
     }
 
-    fn take(&self, session: &Session) -> Flash {
+    pub(crate) fn take(&self, session: &Session) -> Flash {
         self.by_session
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -97,7 +97,7 @@ impl Flashes {
 }
 
 /// An HTML answer that no cache may keep (these pages are per person).
-fn html(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn html(status: StatusCode, markup: Markup) -> Response {
     (
         status,
         [
@@ -109,7 +109,7 @@ fn html(status: StatusCode, markup: Markup) -> Response {
         .into_response()
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     (
         StatusCode::SEE_OTHER,
         [
@@ -120,11 +120,11 @@ fn see_other(location: &str) -> Response {
         .into_response()
 }
 
-fn error(status: StatusCode, message: &str, viewer: &Viewer) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str, viewer: &Viewer) -> Response {
     html(status, error_page(status.as_u16(), message, viewer))
 }
 
-fn internal(reason: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(reason: impl std::fmt::Display) -> Response {
     tracing::error!(%reason, "web request failed");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -133,7 +133,7 @@ fn internal(reason: impl std::fmt::Display) -> Response {
     )
 }
 
-fn viewer_of(session: &Session) -> Viewer {
+pub(crate) fn viewer_of(session: &Session) -> Viewer {
     Viewer {
         userid: Some(session.userid.clone()),
         csrf_token: Some(session.csrf_token.clone()),
@@ -142,7 +142,7 @@ fn viewer_of(session: &Session) -> Viewer {
 
 /// The prologue of every account form: its fields, the session its CSRF token belongs to, and
 /// the write side (or the answer refusing the request).
-async fn signed_form(
+pub(crate) async fn signed_form(
     state: &ServerState,
     headers: &HeaderMap,
     body: &[u8],
@@ -154,12 +154,12 @@ async fn signed_form(
 }
 
 /// The write side, when enabled.
-fn write_side(state: &ServerState) -> Option<Arc<WriteSide>> {
+pub(crate) fn write_side(state: &ServerState) -> Option<Arc<WriteSide>> {
     state.writes().cloned()
 }
 
 /// The answer while accounts (the write side) are not enabled.
-fn writes_disabled() -> Response {
+pub(crate) fn writes_disabled() -> Response {
     error(
         StatusCode::SERVICE_UNAVAILABLE,
         "Accounts and uploads are not enabled on this server.",
@@ -192,7 +192,7 @@ pub(crate) async fn viewer(state: &ServerState, headers: &HeaderMap) -> Viewer {
 }
 
 /// Parses an `application/x-www-form-urlencoded` body (later duplicates win).
-fn parse_form(body: &[u8]) -> HashMap<String, String> {
+pub(crate) fn parse_form(body: &[u8]) -> HashMap<String, String> {
     String::from_utf8_lossy(body)
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -330,12 +330,16 @@ async fn sign_in(State(state): State<ServerState>, request: Request) -> Response
         Ok(Ok(_)) | Ok(Err(CheckError::Refused(_))) => {
             side.limiter.record_failure(&keys);
             tracing::info!(user = %userid, ?peer, "web sign-in refused");
-            return render_sign_in(
-                &headers,
-                StatusCode::UNAUTHORIZED,
-                userid,
-                Some("Wrong PAUSE id or password.".into()),
-            );
+            // A nologin account is told why (its password was right); anyone else is not.
+            let message = match outcome {
+                Ok(Err(CheckError::Refused(auth::Refusal::Invalid(why))))
+                    if why.contains("nologin") =>
+                {
+                    why
+                }
+                _ => "Wrong PAUSE id or password.".into(),
+            };
+            return render_sign_in(&headers, StatusCode::UNAUTHORIZED, userid, Some(message));
         }
         Ok(Err(CheckError::Store(reason))) => return internal(reason),
         Err(reason) => return internal(reason),
@@ -390,7 +394,10 @@ async fn sign_out(State(state): State<ServerState>, headers: HeaderMap, body: By
 }
 
 /// The page's session, or a redirect to the sign-in form.
-async fn page_session(state: &ServerState, headers: &HeaderMap) -> Result<Session, Response> {
+pub(crate) async fn page_session(
+    state: &ServerState,
+    headers: &HeaderMap,
+) -> Result<Session, Response> {
     match current_session(state, headers).await? {
         Some(session) => Ok(session),
         None => Err(see_other("/signin")),
@@ -474,15 +481,25 @@ async fn account_page(
     let dir = state.data_dir().to_path_buf();
     let userid = session.userid.clone();
     let now = now_seconds();
+    let lifecycle_side = Arc::clone(&side);
     let loaded = tokio::task::spawn_blocking(move || {
         let uploads = uploads_of(&dir, &userid).map_err(|error| error.to_string())?;
         let tokens = riverpan_store::Store::open(&dir)
             .and_then(|store| store.tokens_of(&userid))
             .map_err(|error| error.to_string())?;
-        Ok::<_, String>((uploads, tokens))
+        let repository = lifecycle_side.repository();
+        let opt_out = repository
+            .store()
+            .cleanup_opt_out(&userid)
+            .map_err(|error| error.to_string())?;
+        let may_delete = repository
+            .id_deletion_refusal(&userid)
+            .map_err(|error| error.to_string())?
+            .is_none();
+        Ok::<_, String>((uploads, tokens, opt_out, may_delete))
     })
     .await;
-    let (uploads, mut tokens) = match loaded {
+    let (uploads, mut tokens, cleanup_opt_out, may_delete_id) = match loaded {
         Ok(Ok(loaded)) => loaded,
         Ok(Err(reason)) => return internal(reason),
         Err(reason) => return internal(reason),
@@ -517,6 +534,9 @@ async fn account_page(
         deletion_delay: riverpan_web::status::duration_words(
             side.options.deletion_delay.as_secs_f64(),
         ),
+        cleanup_opt_out,
+        may_delete_id,
+        is_admin: session.is_admin,
     };
     html(status, pages::account(&view, &viewer_of(session)))
 }

@@ -93,7 +93,7 @@ pub(crate) fn create(data_dir: &Path, userid: &str, now: i64) -> Result<String, 
 }
 
 /// The live session of `secret` at `now`, if any: unknown, expired sessions and sessions of
-/// accounts that no longer exist give `None`.
+/// accounts that no longer exist or are set to `nologin` give `None`.
 pub(crate) fn lookup(
     data_dir: &Path,
     secret: &str,
@@ -109,7 +109,7 @@ pub(crate) fn lookup(
         .query_row(
             "SELECT s.userid, a.is_admin, s.expires_at FROM web_sessions s
              JOIN accounts a ON a.userid = s.userid
-             WHERE s.id_sha256 = ?1",
+             WHERE s.id_sha256 = ?1 AND a.state = 'active'",
             params![id_sha256],
             |row| {
                 Ok((
