@@ -360,6 +360,43 @@ pub(crate) fn write_options(loaded: &LoadedConfig) -> anyhow::Result<WriteOption
             .map_err(|error| anyhow::anyhow!("deletion_delay: {error}"))?;
     }
     options.mail = mail_config(loaded);
+    let duration = |key: &str, text: &Option<String>| -> anyhow::Result<Option<Duration>> {
+        text.as_deref()
+            .map(|text| {
+                riverpan_server::parse_duration(text)
+                    .map_err(|error| anyhow::anyhow!("{key}: {error}"))
+            })
+            .transpose()
+    };
+    let registration = &loaded.file.registration;
+    let policy = &mut options.registration;
+    policy.per_email_per_day = registration
+        .per_email_per_day
+        .unwrap_or(policy.per_email_per_day);
+    policy.per_client_per_day = registration
+        .per_client_per_day
+        .unwrap_or(policy.per_client_per_day);
+    policy.per_day = registration.per_day.unwrap_or(policy.per_day);
+    policy.auto_approve = registration.auto_approve.unwrap_or(policy.auto_approve);
+    policy.auto_approve_daily_cap = registration
+        .auto_approve_daily_cap
+        .unwrap_or(policy.auto_approve_daily_cap);
+    if let Some(min) = duration("[registration] min_form_time", &registration.min_form_time)? {
+        options.min_form_time = min;
+    }
+    options.inactivity = inactivity_rule(loaded)?;
+    let cleanup = &loaded.file.cleanup;
+    if cleanup.enabled.unwrap_or(false) {
+        let mut schedule = riverpan_server::CleanupSchedule::default();
+        if let Some(interval) = duration("[cleanup] interval", &cleanup.interval)? {
+            schedule.interval = interval;
+        }
+        schedule.delay = cleanup_delay(loaded)?;
+        if let Some(interval) = duration("[cleanup] notice_interval", &cleanup.notice_interval)? {
+            schedule.notice_interval = interval;
+        }
+        options.cleanup = Some(schedule);
+    }
     // Test-only: keep uploads queued (the restart test stops a server with work pending).
     options.hold_queue = std::env::var_os("RIVERPAN_TEST_HOLD_QUEUE").is_some();
     if let Some(millis) = std::env::var("RIVERPAN_TEST_DEBOUNCE_MS")
@@ -369,6 +406,34 @@ pub(crate) fn write_options(loaded: &LoadedConfig) -> anyhow::Result<WriteOption
         options.debounce = Duration::from_millis(millis);
     }
     Ok(options)
+}
+
+/// `[ids] inactive_after` / `reclaim_grace` over the defaults (2 years, 30 days).
+pub(crate) fn inactivity_rule(
+    loaded: &LoadedConfig,
+) -> anyhow::Result<riverpan_repository::InactivityRule> {
+    let mut rule = riverpan_repository::InactivityRule::default();
+    if let Some(text) = &loaded.file.ids.inactive_after {
+        rule.inactive_for = riverpan_server::parse_duration(text)
+            .map_err(|error| anyhow::anyhow!("[ids] inactive_after: {error}"))?;
+    }
+    if let Some(text) = &loaded.file.ids.reclaim_grace {
+        rule.grace = riverpan_server::parse_duration(text)
+            .map_err(|error| anyhow::anyhow!("[ids] reclaim_grace: {error}"))?;
+    }
+    Ok(rule)
+}
+
+/// `[cleanup] delay` (env `RIVERPAN_CLEANUP_DELAY`), else PAUSE's 72 hours.
+pub(crate) fn cleanup_delay(loaded: &LoadedConfig) -> anyhow::Result<Duration> {
+    let text = std::env::var("RIVERPAN_CLEANUP_DELAY")
+        .ok()
+        .or_else(|| loaded.file.cleanup.delay.clone());
+    match text {
+        Some(text) => riverpan_server::parse_duration(&text)
+            .map_err(|error| anyhow::anyhow!("[cleanup] delay: {error}")),
+        None => Ok(riverpan_server::CleanupSchedule::default().delay),
+    }
 }
 
 /// On a data directory without accounts, creates the administrator (`RIVERPAN_ADMIN`, else

@@ -28,6 +28,57 @@ pub(crate) struct ConfigFile {
     /// `[mail]`
     #[serde(default)]
     pub mail: MailSection,
+    /// `[registration]`
+    #[serde(default)]
+    pub registration: RegistrationSection,
+    /// `[cleanup]`
+    #[serde(default)]
+    pub cleanup: CleanupSection,
+    /// `[ids]`
+    #[serde(default)]
+    pub ids: IdsSection,
+}
+
+/// The `[registration]` table: the queue of requests for a PAUSE id (`/request-id`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegistrationSection {
+    /// `per_email_per_day = 2`: requests per e-mail address per 24 hours.
+    pub per_email_per_day: Option<i64>,
+    /// `per_client_per_day = 5`: requests per client address per 24 hours.
+    pub per_client_per_day: Option<i64>,
+    /// `per_day = 50`: requests in all per 24 hours.
+    pub per_day: Option<i64>,
+    /// `auto_approve = false`: approve without an administrator (needs `[mail] relay`).
+    pub auto_approve: Option<bool>,
+    /// `auto_approve_daily_cap = 10`: at most this many automatic approvals per 24 hours.
+    pub auto_approve_daily_cap: Option<i64>,
+    /// `min_form_time = "5s"`: a form sent back sooner is refused.
+    pub min_form_time: Option<String>,
+}
+
+/// The `[cleanup]` table: the automatic cleanup of old releases (Lancaster consensus).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CleanupSection {
+    /// `enabled = false`: whether `serve` runs it periodically.
+    pub enabled: Option<bool>,
+    /// `interval = "1d"`: how often.
+    pub interval: Option<String>,
+    /// `delay = "72h"`: how long authors have to cancel.
+    pub delay: Option<String>,
+    /// `notice_interval = "30d"`: at most one notice per author per this period.
+    pub notice_interval: Option<String>,
+}
+
+/// The `[ids]` table: the report of inactive unused ids.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IdsSection {
+    /// `inactive_after = "730d"`: no sign-in for this long makes an unused id inactive.
+    pub inactive_after: Option<String>,
+    /// `reclaim_grace = "30d"`: how long after the reminder an id may be reclaimed.
+    pub reclaim_grace: Option<String>,
 }
 
 /// The `[mail]` table: where indexer reports are sent. Without a relay, no mail is sent.
@@ -146,6 +197,7 @@ mod tests {
     fn unknown_keys_are_rejected() {
         assert!(parse("[server]\nlisten = \"x\"\nlisen = \"typo\"\n").is_err());
         assert!(parse("[sever]\nlisten = \"x\"\n").is_err());
+        assert!(parse("[cleanup]\nenabeld = true\n").is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod account_cmd;
 mod config;
 mod distname_cmd;
+mod ids_cmd;
 mod input;
 mod inspect_cmd;
 mod install_cmd;
@@ -96,6 +97,8 @@ enum Command {
     Token(account_cmd::TokenArgs),
     Passwd(account_cmd::PasswdArgs),
     Delete(account_cmd::DeleteArgs),
+    Ids(ids_cmd::IdsArgs),
+    Cleanup(ids_cmd::CleanupArgs),
     Testers(testers_cmd::TestersArgs),
     River(river_cmd::RiverArgs),
     Install(install_cmd::InstallArgs),
@@ -137,6 +140,8 @@ fn main() -> ExitCode {
         Command::Token(args) => account_cmd::token(&globals, &args),
         Command::Passwd(args) => account_cmd::passwd(&globals, &args),
         Command::Delete(args) => account_cmd::delete(&globals, &args),
+        Command::Ids(args) => ids_cmd::ids(&globals, &args),
+        Command::Cleanup(args) => ids_cmd::cleanup(&globals, &args),
         Command::Testers(args) => testers_cmd::run(&globals, &args),
         Command::River(args) => river_cmd::run(&globals, &args),
         Command::Install(args) => install_cmd::install(&globals, &args),
