@@ -166,11 +166,13 @@ fn owner_of(path: &str) -> Option<&str> {
 
 impl Repository {
     /// The store's files as [`ReleaseFile`]s (archives CPAN::DistnameInfo can name, not deleted,
-    /// not scheduled for deletion already).
+    /// not scheduled for deletion already, and not kept by their author by cancelling the
+    /// cleanup's deletion).
     pub fn release_files(&self) -> Result<Vec<ReleaseFile>, RepositoryError> {
         let mut files = Vec::new();
-        for upload in self.store.live_uploads()? {
-            if upload.deletion_pending {
+        for upload in self.store.live_uploads(CLEANUP_REQUESTER)? {
+            // Scheduled already, or the author cancelled the cleanup's deletion: keep it.
+            if upload.deletion_pending || upload.deletion_cancelled {
                 continue;
             }
             let info = cpan_distname::DistnameInfo::new(&upload.path);

@@ -135,6 +135,9 @@ pub struct LiveUploadRecord {
     pub indexed: bool,
     /// A deletion of it is scheduled already.
     pub deletion_pending: bool,
+    /// A deletion of it requested by the requester given to [`Store::live_uploads`] was
+    /// cancelled (the author wants to keep it).
+    pub deletion_cancelled: bool,
 }
 
 const ID_REQUEST_COLUMNS: &str = "id, userid, fullname, email, homepage, rationale, client_ip, \
@@ -342,22 +345,26 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every file on CPAN (not deleted) with what the cleanup needs to know of it.
-    pub fn live_uploads(&self) -> Result<Vec<LiveUploadRecord>, StoreError> {
+    /// Every file on CPAN (not deleted) with what the cleanup needs to know of it; deletions
+    /// requested by `requester` and cancelled are flagged.
+    pub fn live_uploads(&self, requester: &str) -> Result<Vec<LiveUploadRecord>, StoreError> {
         let mut statement = self.conn.prepare(
             "SELECT u.id, u.path, u.mtime,
                     EXISTS (SELECT 1 FROM packages p WHERE p.dist = u.path),
                     EXISTS (SELECT 1 FROM deletions d
-                            WHERE d.upload_id = u.id AND d.state = 'scheduled')
+                            WHERE d.upload_id = u.id AND d.state = 'scheduled'),
+                    EXISTS (SELECT 1 FROM deletions d WHERE d.upload_id = u.id
+                            AND d.state = 'cancelled' AND d.requested_by = ?1)
              FROM uploads u WHERE u.deleted_at IS NULL ORDER BY u.id",
         )?;
-        let rows = statement.query_map([], |row| {
+        let rows = statement.query_map([requester], |row| {
             Ok(LiveUploadRecord {
                 upload_id: row.get(0)?,
                 path: row.get(1)?,
                 mtime: row.get(2)?,
                 indexed: row.get(3)?,
                 deletion_pending: row.get(4)?,
+                deletion_cancelled: row.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
