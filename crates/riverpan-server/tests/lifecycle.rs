@@ -664,3 +664,45 @@ fn authors_opt_out_of_the_cleanup_and_admins_see_inactive_ids() -> TestResult {
     assert_eq!(web.get("/admin/inactive-ids")?.status, 403);
     Ok(())
 }
+
+#[test]
+fn the_worker_runs_the_cleanup_and_executes_its_deletions() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let data = scratch.path().join("data");
+    add_account(&data, "NEILB", false)?;
+    let dists = scratch.path().join("dists");
+    std::fs::create_dir_all(&dists)?;
+    {
+        let mut repository = Repository::open(&data)?;
+        let now = now();
+        for (version, years) in [("1.0", 9), ("2.0", 8), ("3.0", 7), ("4.0", 6)] {
+            repository.upload("NEILB", &make_dist(&dists, "Old-Dist", version, 0)?)?;
+            repository.store().connection().execute(
+                "UPDATE uploads SET mtime = ?2 WHERE path = ?1",
+                (
+                    format!("N/NE/NEILB/Old-Dist-{version}.tar.gz"),
+                    now - years * 31_557_600,
+                ),
+            )?;
+        }
+    }
+    let server = TestServer::start(
+        &data,
+        WriteOptions {
+            cleanup: Some(riverpan_server::CleanupSchedule {
+                delay: Duration::ZERO,
+                ..riverpan_server::CleanupSchedule::default()
+            }),
+            ..options()
+        },
+    )?;
+    let gone = data.join("backpan/authors/id/N/NE/NEILB/Old-Dist-1.0.tar.gz");
+    wait_for("the cleanup's deletion", || Ok(gone.exists()))?;
+    assert!(data
+        .join("cpan/authors/id/N/NE/NEILB/Old-Dist-2.0.tar.gz")
+        .exists());
+    let store = Store::open(&data)?;
+    assert!(store.setting("cleanup.last_run")?.is_some());
+    drop(server);
+    Ok(())
+}
