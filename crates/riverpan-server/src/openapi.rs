@@ -291,6 +291,7 @@ pub(crate) fn document(version: &str) -> Value {
         }}),
     );
     deletion_paths(&mut paths);
+    lifecycle_paths(&mut paths);
     server_paths(&mut paths);
     testers_paths(&mut paths);
 
@@ -307,6 +308,7 @@ pub(crate) fn document(version: &str) -> Value {
             { "name": "cpanmetadb", "description": "The lookups cpanm and cpm make (cpanmetadb.plackperl.org's API)." },
             { "name": "api", "description": "The JSON API." },
             { "name": "upload", "description": "PAUSE-compatible uploads and deletions." },
+            { "name": "accounts", "description": "The author life-cycle: id requests, account states, deleting ids, inactive ids, the cleanup opt-out." },
             { "name": "server", "description": "Status, health and metrics." },
             { "name": "testers", "description": "CPAN Testers: report submission (v3 and the legacy Metabase protocol), \
                 the v3 read API, the legacy feeds the Matrix reads, riverpan's own summaries and Blead Breaks CPAN. \
@@ -371,6 +373,113 @@ fn deletion_paths(paths: &mut Map<String, Value>) {
                 },
             },
         }),
+    );
+}
+
+/// The author life-cycle: id requests, account states, deleting an id, inactive ids, the
+/// cleanup opt-out (`crate::lifecycle_api`).
+fn lifecycle_paths(paths: &mut Map<String, Value>) {
+    let auth = json!([{ "basic": [] }, { "bearer": [] }]);
+    let request_id = || path_parameter("id", "The id request's number.", "1");
+    let userid = || path_parameter("userid", "PAUSE id.", "NEILB");
+    let object = json!({ "type": "object" });
+    let refusals = |extra: &[(&str, &str)]| {
+        let mut responses = json!({
+            "401": error("No or wrong credentials (or the account is nologin)."),
+            "403": error("Not allowed (not an administrator, someone else's id, or a token limited to packages)."),
+        });
+        for (code, text) in extra {
+            responses[*code] = error(text);
+        }
+        responses
+    };
+    let with_ok = |mut responses: Value, description: &str| {
+        responses["200"] = body(description, "application/json", object.clone());
+        responses
+    };
+    paths.insert(
+        "/api/v1/id-requests".into(),
+        json!({ "get": {
+            "tags": ["accounts"],
+            "summary": "The requests for a PAUSE id (administrators)",
+            "security": auth,
+            "parameters": [{ "name": "state", "in": "query", "required": false,
+                "schema": { "type": "string", "enum": ["pending", "approved", "rejected"] } }],
+            "responses": with_ok(refusals(&[]), "`{\"requests\": [...]}`."),
+        }}),
+    );
+    paths.insert(
+        "/api/v1/id-requests/{id}/approve".into(),
+        json!({ "post": {
+            "tags": ["accounts"],
+            "summary": "Approve a request: the author and its account are created, the requester is mailed a one-time password (administrators)",
+            "security": auth,
+            "parameters": [request_id()],
+            "responses": with_ok(refusals(&[("404", "No such request."), ("409", "Decided already, or the id was registered meanwhile.")]),
+                "`{\"request\", \"mailed\"}`, and `password` when no mail carried it."),
+        }}),
+    );
+    paths.insert(
+        "/api/v1/id-requests/{id}/reject".into(),
+        json!({ "post": {
+            "tags": ["accounts"],
+            "summary": "Reject a request; the requester is mailed the note (administrators)",
+            "security": auth,
+            "parameters": [request_id()],
+            "requestBody": { "required": false, "content": { "application/json": { "schema": {
+                "type": "object", "properties": { "note": { "type": "string" } } } } } },
+            "responses": with_ok(refusals(&[("404", "No such request."), ("409", "Decided already.")]),
+                "`{\"request\", \"mailed\"}`."),
+        }}),
+    );
+    paths.insert(
+        "/api/v1/accounts/{userid}/state".into(),
+        json!({ "put": {
+            "tags": ["accounts"],
+            "summary": "Set an account's state: `nologin` refuses sign-in and uploads with password or token (administrators)",
+            "security": auth,
+            "parameters": [userid()],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["state"],
+                "properties": { "state": { "type": "string", "enum": ["active", "nologin"] } } } } } },
+            "responses": with_ok(refusals(&[("400", "Not a state."), ("404", "No such account.")]),
+                "`{\"userid\", \"state\", \"previous\"}`."),
+        }}),
+    );
+    paths.insert(
+        "/api/v1/accounts/{userid}".into(),
+        json!({ "delete": {
+            "tags": ["accounts"],
+            "summary": "Delete an id that never uploaded and holds no permission (the id itself with its password, or an administrator)",
+            "security": auth,
+            "parameters": [userid()],
+            "responses": with_ok(refusals(&[("404", "No such id."), ("409", "It uploaded (its files stay on BackPAN under it), holds permissions, or is an administrator.")]),
+                "`{\"deleted\"}`."),
+        }}),
+    );
+    paths.insert(
+        "/api/v1/ids/inactive".into(),
+        json!({ "get": {
+            "tags": ["accounts"],
+            "summary": "Inactive unused ids: never uploaded, no permission, no sign-in for a long time (administrators)",
+            "security": auth,
+            "responses": with_ok(refusals(&[]),
+                "`{\"inactive_for_seconds\", \"grace_seconds\", \"ids\": [{\"userid\", \"created_at\", \"last_activity_at\", \"email\", \"warned_at\", \"reclaimable_from\"}]}`."),
+        }}),
+    );
+    paths.insert(
+        "/api/v1/authors/{userid}/cleanup".into(),
+        json!({ "put": {
+            "tags": ["accounts"],
+            "summary": "Opt out of (or back into) the automatic cleanup of old releases (the author or an administrator)",
+            "security": auth,
+            "parameters": [userid()],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["opt_out"],
+                "properties": { "opt_out": { "type": "boolean" } } } } } },
+            "responses": with_ok(refusals(&[("400", "Not `{\"opt_out\": bool}`."), ("404", "No such author.")]),
+                "`{\"userid\", \"opt_out\"}`."),
+        }}),
     );
 }
 
