@@ -22,12 +22,17 @@ Routes:
   POST /pause/authenquery   uploads from cpan-upload (CPAN::Uploader), Basic auth
   POST /api/upload          uploads with a token (Bearer PAUSEID:TOKENID:SECRET), JSON
   POST /api/v1/deletions    schedule a deletion; DELETE /api/v1/deletions/ID undeletes
+  /request-id               the public form to request a PAUSE id (see `riverpan ids --help`)
+  /admin/id-requests        administrators: the queue, account states; /admin/inactive-ids
 
 Uploads: on first start (no accounts) an administrator ADMIN is created ($RIVERPAN_ADMIN,
 `admin` in [server]) with $RIVERPAN_ADMIN_PASSWORD or a one-time password printed to stderr.
 `[server] max_upload_size` (default 256MiB, env RIVERPAN_MAX_UPLOAD_SIZE) and `deletion_delay`
 (default 1h, env RIVERPAN_DELETION_DELAY). Upload with
   CPAN_UPLOADER_UPLOAD_URI=http://HOST:PORT/pause/authenquery cpan-upload -u ID -p PASSWORD FILE
+
+With `[cleanup] enabled = true` the worker schedules old releases for deletion every
+`[cleanup] interval` (see `riverpan cleanup --help`).
 
 Stops cleanly on SIGINT (Ctrl-C) and SIGTERM.
 
