@@ -32,6 +32,7 @@ Examples:
   riverpan ids reject 13 --note 'Please tell us what you want to upload'
   riverpan ids state SPAMMER nologin
   riverpan ids delete TYPO
+  riverpan ids cleanup-opt-out NEILB
   riverpan ids inactive --json
   riverpan ids inactive --warn
   riverpan ids reclaim --dry-run")]
@@ -76,6 +77,14 @@ enum IdsCommand {
     Delete {
         /// The PAUSE id.
         pauseid: String,
+    },
+    /// Opt an author out of the cleanup of old releases (or back in with --off).
+    CleanupOptOut {
+        /// The PAUSE id.
+        pauseid: String,
+        /// Opt back in: the cleanup may schedule the author's old releases again.
+        #[arg(long)]
+        off: bool,
     },
     /// Report the inactive unused ids.
     Inactive {
@@ -207,6 +216,16 @@ pub(crate) fn ids(globals: &GlobalOptions, args: &IdsArgs) -> anyhow::Result<Exi
         IdsCommand::Delete { pauseid } => {
             repository.delete_id(pauseid, CLI_ACTOR, "deleted by an administrator")?;
             println!("{pauseid} deleted; the id is available again");
+        }
+        IdsCommand::CleanupOptOut { pauseid, off } => {
+            if !repository.store().set_cleanup_opt_out(pauseid, !off)? {
+                anyhow::bail!("{pauseid} is not a registered author");
+            }
+            if *off {
+                println!("{pauseid}: the cleanup may schedule old releases again");
+            } else {
+                println!("{pauseid}: opted out of the cleanup; old releases are kept");
+            }
         }
         IdsCommand::Inactive { warn, json } => {
             let rule = inactivity_rule(&loaded)?;

@@ -171,6 +171,15 @@ fn cleanup_dry_run_then_real_then_undeleted() -> TestResult {
         dry["authors"][0]["paths"],
         serde_json::json!(["N/NE/NEILB/Old-Dist-1.0.tar.gz"])
     );
+    ok(riverpan(&data).args(["ids", "cleanup-opt-out", "NEILB"]))?;
+    let opted: Value = serde_json::from_str(&ok(riverpan(&data).args([
+        "cleanup",
+        "--dry-run",
+        "--json",
+    ]))?)?;
+    assert_eq!(opted["opted_out"], serde_json::json!(["NEILB"]));
+    assert_eq!(opted["authors"], serde_json::json!([]));
+    ok(riverpan(&data).args(["ids", "cleanup-opt-out", "NEILB", "--off"]))?;
     let other: Value = serde_json::from_str(&ok(riverpan(&data).args([
         "cleanup",
         "--dry-run",
