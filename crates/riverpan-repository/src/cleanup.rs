@@ -276,7 +276,7 @@ impl Repository {
         let Ok(Some(author)) = self.store.reader().author(userid) else {
             return false;
         };
-        let Some(email) = author.email.filter(|email| !email.is_empty()) else {
+        let Ok(Some(email)) = self.store.contact_email(userid) else {
             return false;
         };
         let list: String = scheduled.iter().map(|line| format!("  {line}\n")).collect();

@@ -434,15 +434,18 @@ impl Repository {
                 "request {id} was decided in the meantime"
             )));
         }
+        // As PAUSE: the address given is the secret one (mailed, never published); the author
+        // publishes an address of their choice later (`riverpan user add … --email`).
         tx.upsert_author(
             &AuthorRecord {
                 userid: request.userid.clone(),
                 fullname: request.fullname.clone(),
-                email: Some(request.email.clone()),
+                email: None,
                 pumpking: false,
             },
             now,
         )?;
+        tx.set_secret_email(&request.userid, &request.email)?;
         tx.create_account(&request.userid, password_hash, now)?;
         tx.bump_generation()?;
         tx.bump_counter(publish::AUTHORS_COUNTER)?;
@@ -616,12 +619,7 @@ impl Repository {
             if !is_inactive_unused(&activity, rule, now) {
                 continue;
             }
-            let email = self
-                .store
-                .reader()
-                .author(&activity.userid)?
-                .and_then(|author| author.email)
-                .filter(|email| !email.is_empty());
+            let email = self.store.contact_email(&activity.userid)?;
             // A reminder sent before the last activity is void: the id was used since.
             let warned_at = activity
                 .warned_at

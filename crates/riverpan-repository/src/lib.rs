@@ -326,6 +326,19 @@ impl Repository {
             .collect())
     }
 
+    /// The author with the address mail goes to (the secret one when known) as its `email`.
+    fn author_to_mail(&self, userid: &str) -> Result<Option<AuthorRecord>, RepositoryError> {
+        let contact = self.store.contact_email(userid)?;
+        Ok(self
+            .store
+            .reader()
+            .author(userid)?
+            .map(|author| AuthorRecord {
+                email: contact.or(author.email),
+                ..author
+            }))
+    }
+
     fn require_author(&self, userid: &str) -> Result<AuthorRecord, RepositoryError> {
         self.store
             .reader()
@@ -355,7 +368,7 @@ impl Repository {
         self.keep_river_current();
         if let Some(mail) = &self.mail {
             if outcome.report.should_mail() {
-                let author = self.store.reader().author(userid)?;
+                let author = self.author_to_mail(userid)?;
                 if let Err(error) = mail.send_report(author.as_ref(), &outcome.report) {
                     tracing::warn!("could not mail the report of {}: {error}", outcome.path);
                 }
@@ -552,7 +565,7 @@ impl Repository {
             }
             if let Some(mail) = &self.mail {
                 if report.should_mail() {
-                    let author = self.store.reader().author(&record.userid)?;
+                    let author = self.author_to_mail(&record.userid)?;
                     if let Err(error) = mail.send_report(author.as_ref(), &report) {
                         tracing::warn!("could not mail the report of {}: {error}", record.path);
                     }

@@ -1,5 +1,6 @@
 //! The author life-cycle's tables (one migration): account states (`active`, `nologin`) with
-//! the last sign-in, the queue of PAUSE id requests, reminders sent to inactive unused ids, ids
+//! the last sign-in, the authors' secret address (PAUSE's `secretemail`: mailed, never
+//! published), the queue of PAUSE id requests, reminders sent to inactive unused ids, ids
 //! deleted (by their owner or reclaimed), the per-author opt-out of the automatic cleanup of old
 //! releases and the cleanup notices sent.
 //!
@@ -17,6 +18,7 @@ pub(crate) const SCHEMA: &str = "
     ALTER TABLE accounts ADD COLUMN state_changed_by TEXT;
     ALTER TABLE accounts ADD COLUMN last_login_at INTEGER;
     ALTER TABLE authors ADD COLUMN cleanup_opt_out INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE authors ADD COLUMN secret_email TEXT;
     CREATE TABLE id_requests (
         id            INTEGER PRIMARY KEY,
         userid        TEXT NOT NULL,
@@ -315,6 +317,21 @@ impl Store {
         )?)
     }
 
+    /// Where mail for `userid` goes: the secret address (PAUSE's `secretemail`, given when the
+    /// id was requested; never published), else the public one.
+    pub fn contact_email(&self, userid: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT coalesce(nullif(secret_email, ''), nullif(email, ''))
+                 FROM authors WHERE userid = ?1",
+                [userid],
+                |row| row.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// Whether the author opted out of the automatic cleanup of old releases.
     pub fn cleanup_opt_out(&self, userid: &str) -> Result<bool, StoreError> {
         Ok(self
@@ -470,6 +487,15 @@ impl IndexTransaction<'_> {
              WHERE id = ?1 AND state = 'pending'",
             params![id, state, now, decided_by, note],
         )? == 1)
+    }
+
+    /// Sets `userid`'s secret address (mailed, never published).
+    pub fn set_secret_email(&self, userid: &str, email: &str) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE authors SET secret_email = ?2 WHERE userid = ?1",
+            params![userid, email],
+        )?;
+        Ok(())
     }
 
     /// Creates the login account of a newly approved id with `password_hash` (or replaces the
