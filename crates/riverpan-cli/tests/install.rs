@@ -28,6 +28,7 @@ fn fixture(scratch: &Path) -> Result<PathBuf, Box<dyn Error>> {
         scratch,
         &[
             dist("Leaf-Dist", "1.0", &[]),
+            dist("Mid-Dist", "1.0", &["Leaf::Dist"]),
             dist("Mid-Dist", "1.1", &["Leaf::Dist"]),
             dist("Top-Dist", "2.0", &["Mid::Dist"]),
             Dist {
@@ -141,6 +142,31 @@ fn install_from_a_data_directory_and_over_http() -> TestResult {
         "{events:?}"
     );
     assert_eq!(exec_version(scratch, &fresh, "Mid::Dist")?, "1.1");
+
+    // A pinned older version: the index has 1.1, the server's cpanmetadb history has 1.0.
+    let pinned = scratch.join("pinned");
+    let printed = ok(riverpan(scratch)
+        .arg("install")
+        .args(["--from", &server.url(), "-L"])
+        .arg(&pinned)
+        .arg("Mid::Dist@1.0"))?;
+    assert!(printed.contains("installed: Mid-Dist-1.0"), "{printed}");
+    assert_eq!(exec_version(scratch, &pinned, "Mid::Dist")?, "1.0");
+    // A data directory has no history: the pin fails with one clear line, nothing installed.
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(scratch.join("unpinned"))
+        .arg("Mid::Dist@1.0"))?;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("== 1.0 wanted, but the index has 1.1"),
+        "{}",
+        text(&output)
+    );
+    assert!(!scratch.join("unpinned/lib/perl5/Mid").exists());
     server.stop();
     Ok(())
 }

@@ -455,16 +455,22 @@ pub fn install(
                                 .resolve_failed(&module, "not in cpanfile.snapshot (--frozen)");
                             continue;
                         }
-                        let found = locked.or_else(|| {
-                            index.get(&module).map(|line| {
-                                let provides: Vec<(String, String)> = index
-                                    .provided_by(&line.path)
-                                    .into_iter()
-                                    .map(|p| (p.package.clone(), version_or_zero(&p.version)))
-                                    .collect();
-                                (line.path.clone(), provides)
-                            })
-                        });
+                        let found = match locked {
+                            Some(found) => Some(found),
+                            None => match choose_release(&module, &range, &index, &fetcher) {
+                                Ok(found) => found,
+                                Err(why) => {
+                                    events(InstallEvent {
+                                        step: "resolve".into(),
+                                        subject: module.clone(),
+                                        state: "failed",
+                                        detail: why.clone(),
+                                    });
+                                    scheduler.resolve_failed(&module, why);
+                                    continue;
+                                }
+                            },
+                        };
                         match found {
                             Some((path, provides)) => {
                                 let dist = DistId::new(path.clone());
@@ -871,6 +877,54 @@ fn step_done(events: &(dyn Fn(InstallEvent) + Sync), task: &DistTask) {
         state: "done",
         detail: String::new(),
     });
+}
+
+/// The release that provides `module` in `range`: the indexed one when its version is in range,
+/// else the newest release in range from cpanmetadb's history (older versions a target pins).
+/// `Ok(None)`: no source knows the module; `Err`: it is known, but nothing is in range.
+fn choose_release(
+    module: &str,
+    range: &cpan_version::VersionRange,
+    index: &cpan_index::PackageIndex,
+    fetcher: &Fetcher,
+) -> Result<Option<(String, Vec<(String, String)>)>, String> {
+    let in_range = |version: &str| range.accepts_str(&version_or_zero(version)).unwrap_or(false);
+    let indexed = index.get(module);
+    if let Some(line) = indexed {
+        if in_range(&line.version) || range.as_string() == "0" {
+            let provides = index
+                .provided_by(&line.path)
+                .into_iter()
+                .map(|p| (p.package.clone(), version_or_zero(&p.version)))
+                .collect();
+            return Ok(Some((line.path.clone(), provides)));
+        }
+    }
+    let history = fetcher.history(module);
+    if let Some((version, path)) = history.iter().rev().find(|(version, _)| in_range(version)) {
+        return Ok(Some((
+            path.clone(),
+            vec![(module.to_string(), version_or_zero(version))],
+        )));
+    }
+    match indexed {
+        Some(line) => Err(format!(
+            "{} wanted, but the index has {} ({}){}",
+            range.as_string(),
+            line.version,
+            line.path,
+            if history.is_empty() {
+                " and no source offers its history (cpanmetadb)"
+            } else {
+                " and no release in its history is in range"
+            }
+        )),
+        None if history.is_empty() => Ok(None),
+        None => Err(format!(
+            "{} wanted; no release in its history is in range",
+            range.as_string()
+        )),
+    }
 }
 
 fn version_or_zero(version: &str) -> String {

@@ -250,6 +250,25 @@ impl Fetcher {
         merged.ok_or(InstallError::NoSource)
     }
 
+    /// Every release that ever held `module` in the index, oldest first, as `(version, path)`,
+    /// from the first HTTP source that offers cpanmetadb's `/v1.0/history/{module}` (a riverpan
+    /// does). Local trees keep no history: empty.
+    pub fn history(&self, module: &str) -> Vec<(String, String)> {
+        for source in &self.sources {
+            if !matches!(source, Source::Http { .. }) {
+                continue;
+            }
+            let Ok(Some(bytes)) = source.get(&format!("v1.0/history/{module}")) else {
+                continue;
+            };
+            let rows = parse_history(&String::from_utf8_lossy(&bytes), module);
+            if !rows.is_empty() {
+                return rows;
+            }
+        }
+        Vec::new()
+    }
+
     /// The CHECKSUMS of the author directory `dir` (`A/AU/AUTHOR[/sub]`) in the first source
     /// that has one.
     fn checksums_of(
@@ -346,5 +365,38 @@ impl Fetcher {
                 .join(", "),
             why: format!("no source has authors/id/{path}"),
         })
+    }
+}
+
+/// cpanmetadb's history answer: 02packages lines (`Module  version  A/AU/AUTHOR/Dist-1.0.tar.gz`)
+/// for `module`; other lines are ignored.
+pub fn parse_history(text: &str, module: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (package, version, path) = (fields.next()?, fields.next()?, fields.next()?);
+            (package == module && fields.next().is_none() && path.contains('/'))
+                .then(|| (version.to_string(), path.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::parse_history;
+
+    #[test]
+    fn history_lines_are_read_and_others_ignored() {
+        let text = "Foo::Bar                         1.0  A/AL/ALICE/Foo-Bar-1.0.tar.gz\n\
+                    Foo::Bar                         undef  A/AL/ALICE/Foo-Bar-0.9.tar.gz\n\
+                    Other                            1.0  A/AL/ALICE/Other-1.0.tar.gz\n\
+                    <html>not found</html>\n";
+        assert_eq!(
+            parse_history(text, "Foo::Bar"),
+            [
+                ("1.0".to_string(), "A/AL/ALICE/Foo-Bar-1.0.tar.gz".to_string()),
+                ("undef".to_string(), "A/AL/ALICE/Foo-Bar-0.9.tar.gz".to_string())
+            ]
+        );
     }
 }
