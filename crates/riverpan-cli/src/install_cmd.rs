@@ -1,7 +1,7 @@
 //! `riverpan install` and `riverpan exec`: the client side — install modules from a riverpan or
 //! any CPAN mirror into a local lib, and run a command with that lib.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -117,8 +117,9 @@ pub(crate) struct InstallArgs {
     /// As --locked, and resolve nothing that is not in the snapshot.
     #[arg(long, conflicts_with = "locked")]
     frozen: bool,
-    /// Modules: Foo::Bar, Foo::Bar@1.23 (exactly), Foo::Bar~">= 1.2, < 2"; or distribution
-    /// files: AUTHOR/Foo-Bar-1.23.tar.gz (that release, even when the index has a newer one).
+    /// Modules: Foo::Bar, Foo::Bar@1.23 (exactly), Foo::Bar~">= 1.2, < 2"; distribution
+    /// files: AUTHOR/Foo-Bar-1.23.tar.gz (that release, even when the index has a newer one);
+    /// or on disk: ./Foo-Bar-1.23.tar.gz, or a directory with Makefile.PL/Build.PL (`.`).
     #[arg(value_name = "MODULE")]
     targets: Vec<String>,
 }
@@ -168,16 +169,27 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
                 .iter()
                 .any(|ext| t.ends_with(ext))
     };
+    // A target on disk (a tarball, or a directory such as `.`) is built from there, as cpanm does.
+    let is_local = |t: &String| {
+        let path = Path::new(t);
+        path.is_dir() || (path.is_file() && is_dist_file(&format!("./{t}")))
+    };
+    let local_targets: Vec<PathBuf> = args
+        .targets
+        .iter()
+        .filter(|t| is_local(t))
+        .map(PathBuf::from)
+        .collect();
     let dist_targets: Vec<String> = args
         .targets
         .iter()
-        .filter(|t| is_dist_file(t))
+        .filter(|t| !is_local(t) && is_dist_file(t))
         .cloned()
         .collect();
     let targets = if !args.targets.is_empty() && args.cpanfile.is_none() {
         args.targets
             .iter()
-            .filter(|t| !is_dist_file(t))
+            .filter(|t| !is_local(t) && !is_dist_file(t))
             .map(|target| riverpan_install::parse_target(target))
             .collect::<Result<Vec<_>, _>>()?
     } else {
@@ -246,6 +258,7 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         build_cache: (!args.no_build_cache).then(|| cache.join("builds")),
         force: args.force,
         dist_targets,
+        local_targets,
     };
     let json = args.json;
     let out = Mutex::new(std::io::stdout());

@@ -601,3 +601,72 @@ fn a_distribution_file_target_installs_that_release() -> TestResult {
     assert_eq!(exec_version(scratch, &latest, "Leaf::Dist")?, "2.0");
     Ok(())
 }
+
+/// Targets on disk, as `cpanm ./Foo-1.0.tar.gz` and `cpanm .`: a tarball and a directory are
+/// built from there (their prerequisites from the source), the directory left as it was.
+#[test]
+fn local_tarball_and_directory_targets() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    let mine = scratch.join("mine");
+    std::fs::create_dir_all(&mine)?;
+    let tarball = Dist {
+        name: "My-Tarball",
+        version: "0.5",
+        requires: &["Leaf::Dist"],
+        ..Dist::default()
+    }
+    .make(&mine)?;
+    let _ = Dist {
+        name: "My-Checkout",
+        version: "0.7",
+        requires: &["Mid::Dist"],
+        ..Dist::default()
+    }
+    .make(&mine)?;
+    let checkout = mine.join("My-Checkout-0.7");
+    let before = std::fs::read_dir(&checkout)?.count();
+    let lib = scratch.join("local");
+    let printed = ok(riverpan(scratch)
+        .current_dir(&checkout)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg("--test")
+        .arg(&tarball)
+        .arg("."))?;
+    for dist in ["My-Tarball-0.5", "My-Checkout-0.7", "Leaf-Dist-1.0", "Mid-Dist-1.1"] {
+        assert!(printed.contains(&format!("installed: {dist}")), "{printed}");
+    }
+    assert_eq!(exec_version(scratch, &lib, "My::Tarball")?, "0.5");
+    assert_eq!(exec_version(scratch, &lib, "My::Checkout")?, "0.7");
+    // Built in the work directory: no Makefile, blib or MYMETA left in the checkout.
+    assert_eq!(std::fs::read_dir(&checkout)?.count(), before);
+    assert!(!checkout.join("blib").exists());
+    // Recorded as cpanm records a local distribution: its name and version from META.
+    let listed = ok(riverpan(scratch)
+        .args(["list", "--json", "-L"])
+        .arg(&lib))?;
+    assert!(listed.contains("My-Checkout"), "{listed}");
+    // A directory that is not a distribution: one clear line.
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg(&mine))?;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("neither Build.PL nor Makefile.PL"),
+        "{}",
+        text(&output)
+    );
+    Ok(())
+}

@@ -146,6 +146,9 @@ pub struct InstallOptions {
     /// Targets named by their distribution file (`AUTHOR/Dist-1.0.tar.gz` or
     /// `A/AU/AUTHOR/Dist-1.0.tar.gz`): that release, whatever the index's latest is.
     pub dist_targets: Vec<String>,
+    /// Targets on disk: a distribution tarball or a directory holding `Makefile.PL`/`Build.PL`
+    /// (as `cpanm ./Foo-1.0.tar.gz` or `cpanm .`).
+    pub local_targets: Vec<PathBuf>,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -303,15 +306,30 @@ pub fn install(
         Some((dirs, destdir)) => perl.global_target(*dirs, destdir.as_deref())?,
         None => LocalLib::new(&options.local_lib, &perl),
     };
-    let fetcher = Arc::new(Fetcher::new(
+    let mut fetcher = Fetcher::new(
         sources,
         DownloadCache::new(&options.cache_dir),
         options.verify,
-    ));
-    let index = fetcher.package_index()?;
-    // Distribution-file targets: the modules each provides are pinned to it.
+    );
     let mut pins: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
     let mut targets = targets.to_vec();
+    // Local targets: served by the fetcher from disk; the modules each provides are pinned to it.
+    let mut local_names: BTreeMap<String, LocalRelease> = BTreeMap::new();
+    for path in &options.local_targets {
+        let local = local_release(path, &options.work_dir)?;
+        fetcher.add_local(&local.id, local.path.clone());
+        for (module, _) in &local.provides {
+            pins.insert(module.clone(), (local.id.clone(), local.provides.clone()));
+        }
+        targets.push(
+            Requirement::parse(&local.main, "0", Phase::Runtime, Relationship::Requires)
+                .map_err(|error| InstallError::Target(format!("{}: {error}", path.display())))?,
+        );
+        local_names.insert(local.id.clone(), local);
+    }
+    let fetcher = Arc::new(fetcher);
+    let index = fetcher.package_index()?;
+    // Distribution-file targets: the modules each provides are pinned to it.
     for spec in &options.dist_targets {
         let (path, provides, main) = pinned_release(spec, &index, &fetcher, &options.work_dir)?;
         for (module, _) in &provides {
@@ -618,7 +636,8 @@ pub fn install(
                     if let Some(dist) = work.get_mut(&task.dist) {
                         dist.root = Some(root);
                         dist.tool = Some(tool);
-                        dist.sha256 = Some(sha256);
+                        // A local directory has no tarball, so no digest (and no build cache).
+                        dist.sha256 = Some(sha256).filter(|sha256| !sha256.is_empty());
                         dist.prebuilt = prebuilt;
                         dist.breaks = breaks;
                     }
@@ -730,6 +749,18 @@ pub fn install(
                 continue;
             };
             let mut record = install_record(dist, &target_module, &index);
+            if let Some(local) = local_names.get(dist.as_str()) {
+                record.name = local.main.clone();
+                record.version = local.version.clone();
+                record.dist = format!("{}-{}", local.name, local.version);
+                record.provides = local
+                    .provides
+                    .iter()
+                    .map(|(package, version)| {
+                        (package.clone(), serde_json::json!({ "version": version }))
+                    })
+                    .collect();
+            }
             record.sha256 = sha256;
             events(InstallEvent {
                 step: "install".into(),
@@ -1036,6 +1067,13 @@ fn run_job(
             prebuilt,
         } => {
             let path = task.dist.as_str();
+            if let Some(directory) = fetcher.local_directory(path) {
+                let dest = run_dir.join("build").join(path.replace('/', "_"));
+                return match copy_source_tree(directory, &dest) {
+                    Ok(()) => (fetched_result(dest, String::new(), false), None),
+                    Err(error) => (Err(error.to_string()), None),
+                };
+            }
             let fetched = match fetcher.fetch(path) {
                 Ok(fetched) => fetched,
                 Err(error) => return (Err(error.to_string()), None),
@@ -1080,42 +1118,7 @@ fn run_job(
                 Ok(root) => root,
                 Err(error) => return (Err(error.to_string()), None),
             };
-            let Some(tool) = BuildTool::of(&root) else {
-                return (
-                    Err("neither Build.PL nor Makefile.PL: riverpan cannot build it".into()),
-                    None,
-                );
-            };
-            let meta = read_prereqs(&root, false);
-            let mut requirements = meta.as_ref().map(requirements_of).unwrap_or_default();
-            let breaks = meta.map(|meta| meta.x_breaks).unwrap_or_default();
-            // A Build.PL-only distribution that declares no configure requirement still needs
-            // Module::Build (cpan-packaging.md; cpanm and cpm inject it the same way).
-            let configures_nothing = !requirements.iter().any(|r| {
-                r.phase() == Phase::Configure && r.relationship() == Relationship::Requires
-            });
-            if tool == BuildTool::ModuleBuild
-                && configures_nothing
-                && !root.join("Makefile.PL").is_file()
-            {
-                if let Ok(module_build) =
-                    Requirement::requires("Module::Build", "0.38", Phase::Configure)
-                {
-                    requirements.push(module_build);
-                }
-            }
-            (
-                Ok(StepResult::Fetched {
-                    root,
-                    tool,
-                    requirements,
-                    from_cache: fetched.from_cache,
-                    sha256: fetched.sha256,
-                    prebuilt: false,
-                    breaks,
-                }),
-                None,
-            )
+            (fetched_result(root, fetched.sha256, fetched.from_cache), None)
         }
         Job::Step {
             root,
@@ -1177,4 +1180,158 @@ fn run_job(
             (Ok(result), Some(output.log))
         }
     }
+}
+
+/// What a fetched (or copied) source tree tells the scheduler: how it is built, its configure
+/// requirements from META, its `x_breaks`.
+fn fetched_result(root: PathBuf, sha256: String, from_cache: bool) -> Result<StepResult, String> {
+    let Some(tool) = BuildTool::of(&root) else {
+        return Err("neither Build.PL nor Makefile.PL: riverpan cannot build it".into());
+    };
+    let meta = read_prereqs(&root, false);
+    let mut requirements = meta.as_ref().map(requirements_of).unwrap_or_default();
+    let breaks = meta.map(|meta| meta.x_breaks).unwrap_or_default();
+    // A Build.PL-only distribution that declares no configure requirement still needs
+    // Module::Build (cpan-packaging.md; cpanm and cpm inject it the same way).
+    let configures_nothing = !requirements
+        .iter()
+        .any(|r| r.phase() == Phase::Configure && r.relationship() == Relationship::Requires);
+    if tool == BuildTool::ModuleBuild && configures_nothing && !root.join("Makefile.PL").is_file()
+    {
+        if let Ok(module_build) = Requirement::requires("Module::Build", "0.38", Phase::Configure) {
+            requirements.push(module_build);
+        }
+    }
+    Ok(StepResult::Fetched {
+        root,
+        tool,
+        requirements,
+        from_cache,
+        sha256,
+        prebuilt: false,
+        breaks,
+    })
+}
+
+/// A local target, read before planning.
+struct LocalRelease {
+    /// Its distribution id: the absolute path.
+    id: String,
+    /// The file or directory.
+    path: PathBuf,
+    /// Its distribution name (from META, else the file or directory name).
+    name: String,
+    /// Its version.
+    version: String,
+    /// Its main module, the target the plan resolves.
+    main: String,
+    /// What it provides (META's `provides`, and its main module).
+    provides: Vec<(String, String)>,
+}
+
+/// Read a local target: a tarball (expanded with `cpan-archive`'s limits into a scratch
+/// directory, then removed) or a directory with `Makefile.PL`/`Build.PL`.
+fn local_release(path: &Path, work_dir: &Path) -> Result<LocalRelease, InstallError> {
+    let absolute = std::fs::canonicalize(path)
+        .map_err(InstallError::io(format!("reading {}", path.display())))?;
+    let file_name = absolute
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (root, scratch) = if absolute.is_dir() {
+        (absolute.clone(), None)
+    } else {
+        let bytes = source::read_bounded(&absolute)?;
+        std::fs::create_dir_all(work_dir)
+            .map_err(InstallError::io(format!("creating {}", work_dir.display())))?;
+        let scratch = work_dir.join(format!(
+            ".local-{}-{}",
+            std::process::id(),
+            &sha256_hex(&bytes)[..16]
+        ));
+        (expand(&file_name, &bytes, &scratch)?, Some(scratch))
+    };
+    let buildable = BuildTool::of(&root).is_some();
+    let meta = read_prereqs(&root, false);
+    if let Some(scratch) = scratch {
+        let _ = std::fs::remove_dir_all(scratch);
+    }
+    if !buildable {
+        return Err(InstallError::Target(format!(
+            "{}: neither Build.PL nor Makefile.PL: not a distribution riverpan can build",
+            path.display()
+        )));
+    }
+    let info = cpan_distname::DistnameInfo::new(&format!("authors/id/L/LO/LOCAL/{file_name}"));
+    let name = meta
+        .as_ref()
+        .and_then(|meta| meta.name.clone())
+        .or_else(|| info.dist().map(str::to_string))
+        .unwrap_or_else(|| file_name.clone());
+    let version = meta
+        .as_ref()
+        .and_then(|meta| meta.version.clone())
+        .or_else(|| info.version().map(str::to_string))
+        .unwrap_or_else(|| "0".to_string());
+    let main = name.replace('-', "::");
+    let mut provides: Vec<(String, String)> = meta
+        .map(|meta| {
+            meta.provides
+                .iter()
+                .map(|(p, v)| (p.clone(), v.version.clone().unwrap_or_else(|| "0".into())))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !provides.iter().any(|(p, _)| *p == main) {
+        provides.push((main.clone(), version.clone()));
+    }
+    Ok(LocalRelease {
+        id: absolute.to_string_lossy().into_owned(),
+        path: absolute,
+        name,
+        version,
+        main,
+        provides,
+    })
+}
+
+/// Copy a local distribution's directory into the work directory, so the build leaves the
+/// user's tree as it was: regular files and directories only (no symbolic links), without
+/// version-control directories and the outputs of an earlier build or install.
+fn copy_source_tree(from: &Path, to: &Path) -> Result<(), InstallError> {
+    std::fs::create_dir_all(to).map_err(InstallError::io(format!("creating {}", to.display())))?;
+    // The work directory may lie inside the tree (a cache below the project): never copy it.
+    let destination = std::fs::canonicalize(to).unwrap_or_else(|_| to.to_path_buf());
+    copy_tree_below(from, to, true, &destination)
+}
+
+fn copy_tree_below(
+    from: &Path,
+    to: &Path,
+    top: bool,
+    destination: &Path,
+) -> Result<(), InstallError> {
+    const SKIPPED: &[&str] = &[".git", ".svn", ".hg", "blib", "_build", "local", ".build"];
+    std::fs::create_dir_all(to).map_err(InstallError::io(format!("creating {}", to.display())))?;
+    let entries =
+        std::fs::read_dir(from).map_err(InstallError::io(format!("reading {}", from.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(InstallError::io(format!("reading {}", from.display())))?;
+        let name = entry.file_name();
+        if (top && SKIPPED.iter().any(|skipped| name == *skipped))
+            || destination.starts_with(entry.path())
+        {
+            continue;
+        }
+        let kind = entry
+            .file_type()
+            .map_err(InstallError::io(format!("reading {}", entry.path().display())))?;
+        if kind.is_dir() {
+            copy_tree_below(&entry.path(), &to.join(&name), false, destination)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(&name))
+                .map_err(InstallError::io(format!("copying {}", entry.path().display())))?;
+        }
+    }
+    Ok(())
 }

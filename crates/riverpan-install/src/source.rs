@@ -193,6 +193,8 @@ pub struct Fetcher {
     cache: DownloadCache,
     verify: bool,
     checksums: Mutex<BTreeMap<String, BTreeMap<String, cpan_index::ChecksumRecord>>>,
+    /// Local targets (a tarball or a directory on disk) by their distribution id.
+    locals: BTreeMap<String, PathBuf>,
 }
 
 impl Fetcher {
@@ -203,7 +205,22 @@ impl Fetcher {
             cache,
             verify,
             checksums: Mutex::new(BTreeMap::new()),
+            locals: BTreeMap::new(),
         }
+    }
+
+    /// Serve the distribution `id` from the file or directory `path` (a local target: the user
+    /// named it, so nothing verifies it against CHECKSUMS).
+    pub fn add_local(&mut self, id: &str, path: PathBuf) {
+        self.locals.insert(id.to_string(), path);
+    }
+
+    /// The directory a local distribution `id` is built from, when it is one.
+    pub fn local_directory(&self, id: &str) -> Option<&Path> {
+        self.locals
+            .get(id)
+            .map(PathBuf::as_path)
+            .filter(|path| path.is_dir())
     }
 
     /// The sources.
@@ -303,6 +320,15 @@ impl Fetcher {
 
     /// The distribution file `path` (below `authors/id/`), verified and cached.
     pub fn fetch(&self, path: &str) -> Result<Fetched, InstallError> {
+        if let Some(file) = self.locals.get(path) {
+            let bytes = read_bounded(file)?;
+            return Ok(Fetched {
+                sha256: sha256_hex(&bytes),
+                bytes,
+                from_cache: false,
+                verified: false,
+            });
+        }
         let (dir, name) = path
             .rsplit_once('/')
             .ok_or_else(|| InstallError::Verification {
@@ -366,6 +392,22 @@ impl Fetcher {
             why: format!("no source has authors/id/{path}"),
         })
     }
+}
+
+/// A local file, refused above [`MAX_DOWNLOAD`] bytes.
+pub fn read_bounded(file: &Path) -> Result<Vec<u8>, InstallError> {
+    let failed = InstallError::io(format!("reading {}", file.display()));
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|opened| opened.take(MAX_DOWNLOAD + 1).read_to_end(&mut bytes))
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_DOWNLOAD {
+        return Err(InstallError::Target(format!(
+            "{} is larger than 256 MiB",
+            file.display()
+        )));
+    }
+    Ok(bytes)
 }
 
 /// cpanmetadb's history answer: 02packages lines (`Module  version  A/AU/AUTHOR/Dist-1.0.tar.gz`)
