@@ -641,7 +641,12 @@ fn local_tarball_and_directory_targets() -> TestResult {
         .arg("--test")
         .arg(&tarball)
         .arg("."))?;
-    for dist in ["My-Tarball-0.5", "My-Checkout-0.7", "Leaf-Dist-1.0", "Mid-Dist-1.1"] {
+    for dist in [
+        "My-Tarball-0.5",
+        "My-Checkout-0.7",
+        "Leaf-Dist-1.0",
+        "Mid-Dist-1.1",
+    ] {
         assert!(printed.contains(&format!("installed: {dist}")), "{printed}");
     }
     assert_eq!(exec_version(scratch, &lib, "My::Tarball")?, "0.5");
@@ -650,9 +655,7 @@ fn local_tarball_and_directory_targets() -> TestResult {
     assert_eq!(std::fs::read_dir(&checkout)?.count(), before);
     assert!(!checkout.join("blib").exists());
     // Recorded as cpanm records a local distribution: its name and version from META.
-    let listed = ok(riverpan(scratch)
-        .args(["list", "--json", "-L"])
-        .arg(&lib))?;
+    let listed = ok(riverpan(scratch).args(["list", "--json", "-L"]).arg(&lib))?;
     assert!(listed.contains("My-Checkout"), "{listed}");
     // A directory that is not a distribution: one clear line.
     let output = run(riverpan(scratch)
@@ -668,5 +671,80 @@ fn local_tarball_and_directory_targets() -> TestResult {
         "{}",
         text(&output)
     );
+    Ok(())
+}
+
+/// `x_static_install: 1`: installed without running its Makefile.PL (which would die here),
+/// tested with the harness, its script's `#!` line pointed at the perl; listed and
+/// uninstallable as any other.
+#[test]
+fn a_static_install_runs_no_makefile_pl() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = riverpan_with(
+        scratch,
+        &[
+            Dist {
+                name: "Leaf-Dist",
+                version: "1.0",
+                ..Dist::default()
+            },
+            Dist {
+                name: "Static-Dist",
+                version: "0.3",
+                requires: &["Leaf::Dist"],
+                makefile_extra: "die 'a static install never runs Makefile.PL';",
+                meta_extra: r#""x_static_install":1,"#,
+                script: true,
+                ..Dist::default()
+            },
+            Dist {
+                name: "Static-Failing",
+                version: "0.1",
+                test: FAIL,
+                makefile_extra: "die 'a static install never runs Makefile.PL';",
+                meta_extra: r#""x_static_install":"1","#,
+                ..Dist::default()
+            },
+        ],
+    )?;
+    let lib = scratch.join("local");
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .args(["--test", "Static::Dist", "Static::Failing"]))?;
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(printed.contains("installed: Static-Dist-0.3"), "{printed}");
+    assert!(
+        printed.contains("FAILED: A/AL/ALICE/Static-Failing-0.1.tar.gz at test"),
+        "{printed}"
+    );
+    assert_eq!(exec_version(scratch, &lib, "Static::Dist")?, "0.3");
+    let script = std::fs::read_to_string(lib.join("bin/static-dist"))?;
+    assert!(
+        script.starts_with("#!/") && script.lines().next().is_some_and(|l| l.contains("perl")),
+        "{script}"
+    );
+    let ran = ok(riverpan(scratch)
+        .arg("exec")
+        .arg("-L")
+        .arg(&lib)
+        .args(["--", "static-dist"]))?;
+    assert_eq!(ran.trim(), "Static-Dist");
+    let listed = ok(riverpan(scratch).args(["list", "-L"]).arg(&lib))?;
+    assert!(listed.contains("Static-Dist"), "{listed}");
+    ok(riverpan(scratch)
+        .args(["uninstall", "-L"])
+        .arg(&lib)
+        .arg("Static-Dist"))?;
+    assert!(!lib.join("lib/perl5/Static/Dist.pm").exists());
+    assert!(!lib.join("bin/static-dist").exists());
     Ok(())
 }

@@ -29,6 +29,7 @@ mod installed;
 mod lock;
 mod perl;
 mod source;
+mod static_install;
 mod work;
 
 pub use build_cache::BuildCache;
@@ -919,7 +920,11 @@ fn choose_release(
     index: &cpan_index::PackageIndex,
     fetcher: &Fetcher,
 ) -> Result<Option<(String, Vec<(String, String)>)>, String> {
-    let in_range = |version: &str| range.accepts_str(&version_or_zero(version)).unwrap_or(false);
+    let in_range = |version: &str| {
+        range
+            .accepts_str(&version_or_zero(version))
+            .unwrap_or(false)
+    };
     let indexed = index.get(module);
     if let Some(line) = indexed {
         if in_range(&line.version) || range.as_string() == "0" {
@@ -1022,7 +1027,7 @@ fn step_environment(
         _ => options.timeouts[1],
     };
     StepEnvironment {
-        perl: perl.path.clone(),
+        perl: perl.executable.clone(),
         perl5lib,
         path,
         extra,
@@ -1118,7 +1123,10 @@ fn run_job(
                 Ok(root) => root,
                 Err(error) => return (Err(error.to_string()), None),
             };
-            (fetched_result(root, fetched.sha256, fetched.from_cache), None)
+            (
+                fetched_result(root, fetched.sha256, fetched.from_cache),
+                None,
+            )
         }
         Job::Step {
             root,
@@ -1127,6 +1135,25 @@ fn run_job(
             store,
         } => {
             let perl = environment.perl.clone();
+            if tool == BuildTool::Static {
+                let output = match task.step {
+                    Step::Configure => static_install::configure(&root),
+                    Step::Build => {
+                        let name = read_prereqs(&root, true)
+                            .and_then(|meta| meta.name)
+                            .unwrap_or_default();
+                        static_install::build(&root, &name, &perl)
+                    }
+                    _ => static_install::test_arguments(&root).and_then(|arguments| {
+                        let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+                        run_step(&root, &perl, &arguments, &environment)
+                    }),
+                };
+                return match output {
+                    Ok(output) => step_outcome(task.step, &root, output, store),
+                    Err(error) => (Err(error.to_string()), None),
+                };
+            }
             let (program, args): (PathBuf, Vec<&str>) = match (task.step, tool) {
                 (Step::Configure, BuildTool::ModuleBuild) => (perl, vec!["Build.PL"]),
                 (Step::Configure, BuildTool::MakeMaker) => (perl, vec!["Makefile.PL"]),
@@ -1140,7 +1167,7 @@ fn run_job(
             if task.step == Step::Configure && environment.extra.contains_key("PUREPERL_ONLY") {
                 args.push(match tool {
                     BuildTool::ModuleBuild => "--pureperl-only",
-                    BuildTool::MakeMaker => "PUREPERL_ONLY=1",
+                    _ => "PUREPERL_ONLY=1",
                 });
             }
             if task.step == Step::Configure {
@@ -1149,55 +1176,69 @@ fn run_job(
                     BuildTool::ModuleBuild => {
                         ["--config", "installman1dir=", "--config", "installman3dir="].as_slice()
                     }
-                    BuildTool::MakeMaker => {
-                        ["INSTALLMAN1DIR=none", "INSTALLMAN3DIR=none"].as_slice()
-                    }
+                    _ => ["INSTALLMAN1DIR=none", "INSTALLMAN3DIR=none"].as_slice(),
                 });
             }
-            let output = match run_step(&root, &program, &args, &environment) {
-                Ok(output) => output,
-                Err(error) => return (Err(error.to_string()), None),
-            };
-            if !output.success {
-                let tail: Vec<&str> = output.log.lines().rev().take(8).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                return (Err(tail.join("\n")), Some(output.log));
+            match run_step(&root, &program, &args, &environment) {
+                Ok(output) => step_outcome(task.step, &root, output, store),
+                Err(error) => (Err(error.to_string()), None),
             }
-            let result = match task.step {
-                Step::Configure => StepResult::Configured(
-                    read_prereqs(&root, true)
-                        .map(|meta| requirements_of(&meta))
-                        .unwrap_or_default(),
-                ),
-                Step::Build => {
-                    if let Some((key, cache)) = store {
-                        cache.store(&key, &root);
-                    }
-                    StepResult::Built
-                }
-                _ => StepResult::Tested,
-            };
-            (Ok(result), Some(output.log))
         }
     }
+}
+
+/// A finished step's result for the scheduler (its log kept): the requirements MYMETA states
+/// after configure; a build kept in the build cache.
+fn step_outcome(
+    step: Step,
+    root: &Path,
+    output: work::StepOutput,
+    store: Option<(String, BuildCache)>,
+) -> (Result<StepResult, String>, Option<String>) {
+    if !output.success {
+        let tail: Vec<&str> = output.log.lines().rev().take(8).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return (Err(tail.join("\n")), Some(output.log));
+    }
+    let result = match step {
+        Step::Configure => StepResult::Configured(
+            read_prereqs(root, true)
+                .map(|meta| requirements_of(&meta))
+                .unwrap_or_default(),
+        ),
+        Step::Build => {
+            if let Some((key, cache)) = store {
+                cache.store(&key, root);
+            }
+            StepResult::Built
+        }
+        _ => StepResult::Tested,
+    };
+    (Ok(result), Some(output.log))
 }
 
 /// What a fetched (or copied) source tree tells the scheduler: how it is built, its configure
 /// requirements from META, its `x_breaks`.
 fn fetched_result(root: PathBuf, sha256: String, from_cache: bool) -> Result<StepResult, String> {
-    let Some(tool) = BuildTool::of(&root) else {
-        return Err("neither Build.PL nor Makefile.PL: riverpan cannot build it".into());
-    };
     let meta = read_prereqs(&root, false);
+    let static_install = meta.as_ref().is_some_and(static_install::opts_in);
+    let tool = match BuildTool::of(&root) {
+        _ if static_install => BuildTool::Static,
+        Some(tool) => tool,
+        None => return Err("neither Build.PL nor Makefile.PL: riverpan cannot build it".into()),
+    };
     let mut requirements = meta.as_ref().map(requirements_of).unwrap_or_default();
+    if static_install {
+        // Nothing runs at configure time, so nothing is needed for it (as cpm).
+        requirements.retain(|r| r.phase() != Phase::Configure);
+    }
     let breaks = meta.map(|meta| meta.x_breaks).unwrap_or_default();
     // A Build.PL-only distribution that declares no configure requirement still needs
     // Module::Build (cpan-packaging.md; cpanm and cpm inject it the same way).
     let configures_nothing = !requirements
         .iter()
         .any(|r| r.phase() == Phase::Configure && r.relationship() == Relationship::Requires);
-    if tool == BuildTool::ModuleBuild && configures_nothing && !root.join("Makefile.PL").is_file()
-    {
+    if tool == BuildTool::ModuleBuild && configures_nothing && !root.join("Makefile.PL").is_file() {
         if let Ok(module_build) = Requirement::requires("Module::Build", "0.38", Phase::Configure) {
             requirements.push(module_build);
         }
@@ -1323,14 +1364,17 @@ fn copy_tree_below(
         {
             continue;
         }
-        let kind = entry
-            .file_type()
-            .map_err(InstallError::io(format!("reading {}", entry.path().display())))?;
+        let kind = entry.file_type().map_err(InstallError::io(format!(
+            "reading {}",
+            entry.path().display()
+        )))?;
         if kind.is_dir() {
             copy_tree_below(&entry.path(), &to.join(&name), false, destination)?;
         } else if kind.is_file() {
-            std::fs::copy(entry.path(), to.join(&name))
-                .map_err(InstallError::io(format!("copying {}", entry.path().display())))?;
+            std::fs::copy(entry.path(), to.join(&name)).map_err(InstallError::io(format!(
+                "copying {}",
+                entry.path().display()
+            )))?;
         }
     }
     Ok(())

@@ -13,6 +13,8 @@ use crate::InstallError;
 pub struct Perl {
     /// Its path (as given, or `perl` on `PATH`).
     pub path: PathBuf,
+    /// Its `$^X`: the absolute path of the executable (scripts' `#!` lines name it).
+    pub executable: PathBuf,
     /// `$Config{version}`, e.g. `5.36.0`.
     pub version: String,
     /// `$Config{archname}`, e.g. `x86_64-linux-gnu-thread-multi`.
@@ -48,6 +50,11 @@ impl Perl {
         let text = String::from_utf8_lossy(&output.stdout);
         let (text, config) = text.split_once("\n--\n").unwrap_or((&text, ""));
         let identity = crate::source::sha256_hex(config.as_bytes());
+        let executable = config
+            .lines()
+            .next()
+            .filter(|line| line.starts_with('/'))
+            .map_or_else(|| path.to_path_buf(), PathBuf::from);
         let mut lines = text.lines();
         let (Some(version), Some(archname)) = (lines.next(), lines.next()) else {
             return Err(InstallError::Perl(format!(
@@ -57,6 +64,7 @@ impl Perl {
         };
         Ok(Perl {
             path: path.to_path_buf(),
+            executable,
             version: version.to_string(),
             archname: archname.to_string(),
             core_inc: lines.map(PathBuf::from).collect(),

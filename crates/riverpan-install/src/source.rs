@@ -436,8 +436,14 @@ mod history_tests {
         assert_eq!(
             parse_history(text, "Foo::Bar"),
             [
-                ("1.0".to_string(), "A/AL/ALICE/Foo-Bar-1.0.tar.gz".to_string()),
-                ("undef".to_string(), "A/AL/ALICE/Foo-Bar-0.9.tar.gz".to_string())
+                (
+                    "1.0".to_string(),
+                    "A/AL/ALICE/Foo-Bar-1.0.tar.gz".to_string()
+                ),
+                (
+                    "undef".to_string(),
+                    "A/AL/ALICE/Foo-Bar-0.9.tar.gz".to_string()
+                )
             ]
         );
     }

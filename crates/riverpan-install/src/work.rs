@@ -239,6 +239,9 @@ pub enum BuildTool {
     ModuleBuild,
     /// `perl Makefile.PL`, `make`, `make test`.
     MakeMaker,
+    /// META's `x_static_install: 1`: configured and built by riverpan itself, tested with
+    /// `TAP::Harness::Env` (see `static_install`).
+    Static,
 }
 
 impl BuildTool {
