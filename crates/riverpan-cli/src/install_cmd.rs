@@ -80,6 +80,9 @@ pub(crate) struct InstallArgs {
     /// Print the plan (what would be fetched, built and installed) and install nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Install the targets even when a sufficient version is already installed.
+    #[arg(long)]
+    reinstall: bool,
     /// Install even when a release declares (x_breaks) that it breaks an installed module.
     #[arg(long)]
     force: bool,
@@ -259,6 +262,7 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         force: args.force,
         dist_targets,
         local_targets,
+        reinstall: args.reinstall,
     };
     let json = args.json;
     let out = Mutex::new(std::io::stdout());

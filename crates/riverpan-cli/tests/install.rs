@@ -3,9 +3,8 @@
 //! and from `riverpan serve` on 127.0.0.1, loaded with `riverpan exec`.
 
 use std::error::Error;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod install_support;
@@ -250,54 +249,6 @@ fn failures_block_only_their_dependents_and_nothing_half_installs() -> TestResul
         text(&output)
     );
     Ok(())
-}
-
-/// `riverpan serve` on a free port.
-struct Server {
-    child: Child,
-    authority: String,
-}
-
-impl Server {
-    fn start(data: &Path) -> Result<Server, Box<dyn Error>> {
-        let mut child = Command::new(RIVERPAN)
-            .arg("--data")
-            .arg(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env_remove("RIVERPAN_CONFIG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let mut log = BufReader::new(child.stderr.take().ok_or("no stderr")?);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut seen = String::new();
-        loop {
-            let mut line = String::new();
-            if log.read_line(&mut line)? == 0 || Instant::now() > deadline {
-                let _ = child.kill();
-                return Err(format!("riverpan serve did not start:\n{seen}").into());
-            }
-            seen.push_str(&line);
-            if let Some(rest) = line.split("serving http://").nth(1) {
-                let authority = rest.split('/').next().ok_or("no URL")?.to_owned();
-                std::thread::spawn(move || {
-                    let mut rest = String::new();
-                    let _ = log.read_to_string(&mut rest);
-                });
-                return Ok(Server { child, authority });
-            }
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/", self.authority)
-    }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A project's cpanfile: installed, locked in a cpanfile.snapshot that Carton reads (with the

@@ -150,6 +150,9 @@ pub struct InstallOptions {
     /// Targets on disk: a distribution tarball or a directory holding `Makefile.PL`/`Build.PL`
     /// (as `cpanm ./Foo-1.0.tar.gz` or `cpanm .`).
     pub local_targets: Vec<PathBuf>,
+    /// Install the targets even when a sufficient version is already there (as `cpanm
+    /// --reinstall`); their dependencies are still taken as they are.
+    pub reinstall: bool,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -342,6 +345,7 @@ pub fn install(
         );
     }
     let targets = &targets[..];
+    let target_modules: BTreeSet<String> = targets.iter().map(|t| t.module().to_string()).collect();
     std::fs::create_dir_all(&options.work_dir).map_err(InstallError::io(format!(
         "creating {}",
         options.work_dir.display()
@@ -427,11 +431,13 @@ pub fn install(
                         } else {
                             installed_cache.get(&module).cloned().flatten()
                         };
-                        let sufficient = installed.as_deref().is_some_and(|version| {
-                            range
-                                .accepts_str(version)
-                                .unwrap_or(version == "undef" && range.as_string() == "0")
-                        });
+                        let reinstalled = options.reinstall && target_modules.contains(&module);
+                        let sufficient = !reinstalled
+                            && installed.as_deref().is_some_and(|version| {
+                                range
+                                    .accepts_str(version)
+                                    .unwrap_or(version == "undef" && range.as_string() == "0")
+                            });
                         if let (true, Some(version)) = (sufficient, installed) {
                             events(InstallEvent {
                                 step: "up-to-date".into(),
