@@ -80,6 +80,9 @@ pub(crate) struct InstallArgs {
     /// Print the plan (what would be fetched, built and installed) and install nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Modules the OS installed in the perl's vendor directories do not count as installed.
+    #[arg(long)]
+    exclude_vendor: bool,
     /// Install the targets even when a sufficient version is already installed.
     #[arg(long)]
     reinstall: bool,
@@ -263,6 +266,7 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         dist_targets,
         local_targets,
         reinstall: args.reinstall,
+        exclude_vendor: args.exclude_vendor,
     };
     let json = args.json;
     let out = Mutex::new(std::io::stdout());

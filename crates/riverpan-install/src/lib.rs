@@ -153,6 +153,9 @@ pub struct InstallOptions {
     /// Install the targets even when a sufficient version is already there (as `cpanm
     /// --reinstall`); their dependencies are still taken as they are.
     pub reinstall: bool,
+    /// Modules in the perl's vendor directories do not count as installed (cpm's
+    /// `--exclude-vendor`; what the benchmark uses so that every client builds the same set).
+    pub exclude_vendor: bool,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -357,7 +360,11 @@ pub fn install(
             .map_or(0, |d| d.as_secs()),
         std::process::id()
     ));
-    let search_inc = local.search_inc(&perl);
+    let search_inc = if options.exclude_vendor {
+        local.search_inc_without_vendor(&perl)
+    } else {
+        local.search_inc(&perl)
+    };
     let mut oracle = perl::InstalledOracle::start(&perl, &search_inc)?;
     let build_cache = options.build_cache.as_deref().map(BuildCache::new);
     // Tests run on a fresh build (as cpm: its prebuilt distributions are off with --test); the

@@ -22,6 +22,8 @@ pub struct Perl {
     /// The directories of the perl itself that count as "already installed" for a
     /// self-contained local lib (as `cpanm -L` and cpm): vendor and core, not site.
     pub core_inc: Vec<PathBuf>,
+    /// Which of `core_inc` are the vendor directories (what the OS packages install).
+    pub vendor_inc: Vec<PathBuf>,
     /// SHA-256 of the perl's path and `Config::myconfig()`: two perls built differently never
     /// share a build.
     pub identity: String,
@@ -31,7 +33,8 @@ impl Perl {
     /// Asks `path` once.
     pub fn probe(path: &Path) -> Result<Perl, InstallError> {
         const SCRIPT: &str = r#"use Config; print join("\n", $Config{version}, $Config{archname},
-            grep { defined && length } @Config{qw(vendorarchexp vendorlibexp archlibexp privlibexp)}), "\n";
+            (map { "vendor:$_" } grep { defined && length } @Config{qw(vendorarchexp vendorlibexp)}),
+            grep { defined && length } @Config{qw(archlibexp privlibexp)}), "\n";
             print "--\n", $^X, "\n", Config::myconfig();"#;
         let output = Command::new(path)
             .args(["-e", SCRIPT])
@@ -62,12 +65,24 @@ impl Perl {
                 path.display()
             )));
         };
+        let core_inc: Vec<(bool, PathBuf)> = lines
+            .by_ref()
+            .map(|line| match line.strip_prefix("vendor:") {
+                Some(dir) => (true, PathBuf::from(dir)),
+                None => (false, PathBuf::from(line)),
+            })
+            .collect();
         Ok(Perl {
             path: path.to_path_buf(),
             executable,
             version: version.to_string(),
             archname: archname.to_string(),
-            core_inc: lines.map(PathBuf::from).collect(),
+            vendor_inc: core_inc
+                .iter()
+                .filter(|(vendor, _)| *vendor)
+                .map(|(_, dir)| dir.clone())
+                .collect(),
+            core_inc: core_inc.into_iter().map(|(_, dir)| dir).collect(),
             identity,
         })
     }
@@ -278,6 +293,14 @@ impl LocalLib {
     pub fn search_inc(&self, perl: &Perl) -> Vec<PathBuf> {
         let mut inc = vec![self.arch.clone(), self.lib.clone()];
         inc.extend(perl.core_inc.iter().cloned());
+        inc
+    }
+
+    /// As [`LocalLib::search_inc`] without the vendor directories (`--exclude-vendor`, as cpm's:
+    /// what the OS packages does not count as installed).
+    pub fn search_inc_without_vendor(&self, perl: &Perl) -> Vec<PathBuf> {
+        let mut inc = self.search_inc(perl);
+        inc.retain(|dir| !perl.vendor_inc.contains(dir));
         inc
     }
 }
