@@ -28,6 +28,19 @@ pub(crate) struct ConfigFile {
     /// `[mail]`
     #[serde(default)]
     pub mail: MailSection,
+    /// `[tester]`
+    #[serde(default)]
+    pub tester: TesterSection,
+}
+
+/// The `[tester]` table: who CPAN Testers reports (`install --report`, `smoke`) come from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TesterSection {
+    /// `name = "Jane Tester"`.
+    pub name: Option<String>,
+    /// `email = "jane@example.org"` (required to report, as CPAN::Reporter's `email_from`).
+    pub email: Option<String>,
 }
 
 /// The `[mail]` table: where indexer reports are sent. Without a relay, no mail is sent.

@@ -80,6 +80,18 @@ pub(crate) struct InstallArgs {
     /// Print the plan (what would be fetched, built and installed) and install nothing.
     #[arg(long)]
     dry_run: bool,
+    /// With --test: send each tested distribution's result to this riverpan as a CPAN Testers
+    /// report (graded as CPAN::Reporter grades; POST URL/v3/report).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RIVERPAN_REPORT_URL",
+        requires = "test"
+    )]
+    report: Option<String>,
+    /// Who reports: "Name <email>" [default: [tester] in riverpan.toml].
+    #[arg(long, value_name = "NAME <EMAIL>", env = "RIVERPAN_TESTER")]
+    tester: Option<String>,
     /// Modules the OS installed in the perl's vendor directories do not count as installed.
     #[arg(long)]
     exclude_vendor: bool,
@@ -159,7 +171,17 @@ fn cache_root() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("riverpan-cache"))
 }
 
-pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn install(globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Result<ExitCode> {
+    let sender = match &args.report {
+        Some(url) => {
+            let reporter = tester_identity(globals, args.tester.as_deref())?;
+            Some(
+                riverpan_install::report::ReportSender::new(url, reporter, &args.perl)
+                    .context("preparing reports")?,
+            )
+        }
+        None => None,
+    };
     let selection = PrereqSelection {
         develop: args.with_develop,
         recommends: args.with_recommends,
@@ -318,6 +340,9 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         let snapshot = riverpan_install::snapshot_of(&local)?;
         riverpan_install::write_snapshot(dir, &snapshot)?;
         snapshot_written = Some(dir.join("cpanfile.snapshot"));
+    }
+    if let Some(sender) = &sender {
+        send_reports(sender, &report.tested, json);
     }
     if json {
         println!("{}", serde_json::to_string(&report)?);
@@ -499,6 +524,77 @@ impl WorkerLines {
     fn finish(&self) {
         for bar in &self.bars {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// The tester: `--tester "Name <email>"` (or `RIVERPAN_TESTER`), else `[tester]` in the config
+/// file; an e-mail address is required, as CPAN::Reporter requires `email_from`.
+pub(crate) fn tester_identity(
+    globals: &GlobalOptions,
+    given: Option<&str>,
+) -> anyhow::Result<cpan_reporter::Reporter> {
+    if let Some(text) = given {
+        let text = text.trim();
+        let (name, email) = match (text.rfind('<'), text.rfind('>')) {
+            (Some(open), Some(close)) if open < close => (
+                Some(text[..open].trim().to_string()).filter(|n| !n.is_empty()),
+                text[open + 1..close].trim().to_string(),
+            ),
+            _ => (None, text.to_string()),
+        };
+        if !email.contains('@') {
+            anyhow::bail!("--tester {text:?}: no e-mail address (\"Name <you@example.org>\")");
+        }
+        return Ok(cpan_reporter::Reporter { name, email });
+    }
+    let config = crate::config::load(globals)?;
+    match config.file.tester.email {
+        Some(email) => Ok(cpan_reporter::Reporter {
+            name: config.file.tester.name,
+            email,
+        }),
+        None => anyhow::bail!(
+            "a report needs the tester's e-mail address: --tester \"Name <you@example.org>\", \
+             RIVERPAN_TESTER, or email in the [tester] table of riverpan.toml"
+        ),
+    }
+}
+
+/// Grades and sends each tested distribution's report; one line (or JSON event) each.
+fn send_reports(
+    sender: &riverpan_install::report::ReportSender,
+    tested: &[riverpan_install::TestedDist],
+    json: bool,
+) {
+    use riverpan_install::report::ReportOutcome;
+    for dist in tested {
+        let outcome = sender.send(dist);
+        let (state, detail) = match &outcome {
+            ReportOutcome::Sent { grade, id } => ("sent", format!("{} {id}", grade.as_str())),
+            ReportOutcome::Discarded { reason } => ("discarded", reason.clone()),
+            ReportOutcome::Failed { why } => ("failed", why.clone()),
+        };
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"step": "report", "subject": dist.path, "state": state, "detail": detail})
+            );
+        } else {
+            match &outcome {
+                ReportOutcome::Sent { grade, id } => println!(
+                    "reported: {} {} ({id})",
+                    dist.path,
+                    grade.as_str().to_uppercase()
+                ),
+                ReportOutcome::Discarded { reason } => {
+                    let first = reason.lines().next().unwrap_or_default();
+                    println!("not reported: {}: {first}", dist.path)
+                }
+                ReportOutcome::Failed { why } => {
+                    eprintln!("report not sent: {}: {why}", dist.path)
+                }
+            }
         }
     }
 }

@@ -699,3 +699,69 @@ fn a_static_install_runs_no_makefile_pl() -> TestResult {
     assert!(!lib.join("bin/static-dist").exists());
     Ok(())
 }
+
+/// `--test --report URL`: each tested distribution's result reaches the riverpan as a CPAN
+/// Testers report, graded as CPAN::Reporter grades it (pass, fail); the tester comes from
+/// `--tester`; reporting without an address is refused before anything runs.
+#[test]
+fn tested_distributions_are_reported_to_a_riverpan() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    let server = Server::start(&data)?;
+    let lib = scratch.join("local");
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .args(["--from", &server.url(), "--test", "--report", &server.url()])
+        .args(["--tester", "Test Er <tester@example.org>", "-L"])
+        .arg(&lib)
+        .args(["Leaf::Dist", "Broken::Tests"]))?;
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("reported: A/AL/ALICE/Leaf-Dist-1.0.tar.gz PASS"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("reported: A/AL/ALICE/Broken-Tests-0.1.tar.gz FAIL"),
+        "{printed}"
+    );
+    let summary = |dist: &str| -> Result<serde_json::Value, Box<dyn Error>> {
+        let body = Command::new("curl")
+            .args(["-sf", &format!("{}v3/summary/{dist}", server.url())])
+            .output()?;
+        assert!(body.status.success(), "{}", text(&body));
+        Ok(serde_json::from_slice(&body.stdout)?)
+    };
+    let leaf = summary("Leaf-Dist")?;
+    assert_eq!(leaf.as_array().map(Vec::len), Some(1), "{leaf}");
+    assert_eq!(leaf[0]["grade"], "pass", "{leaf}");
+    assert_eq!(leaf[0]["version"], "1.0", "{leaf}");
+    let broken = summary("Broken-Tests")?;
+    assert_eq!(broken[0]["grade"], "fail", "{broken}");
+    // No address: refused at once, nothing installed.
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .args([
+            "--from",
+            &server.url(),
+            "--test",
+            "--report",
+            &server.url(),
+            "-L",
+        ])
+        .arg(scratch.join("none"))
+        .arg("Leaf::Dist"))?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("e-mail address"),
+        "{}",
+        text(&output)
+    );
+    assert!(!scratch.join("none").exists());
+    server.stop();
+    Ok(())
+}

@@ -28,6 +28,7 @@ mod build_cache;
 mod installed;
 mod lock;
 mod perl;
+pub mod report;
 mod source;
 mod static_install;
 mod work;
@@ -204,6 +205,10 @@ pub struct InstallReport {
     /// Installed modules a release of the plan declares it breaks (`x_breaks`, `conflicts`);
     /// without `force` nothing is installed when there are any.
     pub breaks: Vec<String>,
+    /// With tests: every distribution configured here and what ran (what `--report` grades
+    /// and sends).
+    #[serde(skip)]
+    pub tested: Vec<TestedDist>,
 }
 
 impl InstallReport {
@@ -269,13 +274,45 @@ struct DistWork {
     prebuilt: bool,
     /// What its META says it breaks (`x_breaks`): module → range.
     breaks: BTreeMap<String, String>,
+    /// The configure, build and test runs, in order.
+    runs: Vec<StepRun>,
 }
 
 /// What a worker sends back.
 struct Done {
     task: DistTask,
     outcome: Result<StepResult, String>,
-    log: Option<String>,
+    log: Option<StepRun>,
+}
+
+/// One configure, build or test run of a distribution, as it ran: what CPAN::Reporter grades
+/// and a report carries.
+#[derive(Debug, Clone)]
+pub struct StepRun {
+    /// Which step.
+    pub step: Step,
+    /// The command line, as CPAN::Reporter records it (`perl Makefile.PL`, `make test`).
+    pub command: String,
+    /// Its output (stdout and stderr interleaved).
+    pub log: String,
+    /// Its exit code (`None`: killed, or stopped at the time limit).
+    pub exit_code: Option<i32>,
+    /// Stopped at the step's time limit.
+    pub timed_out: bool,
+    /// How long it ran.
+    pub elapsed: Duration,
+}
+
+/// A distribution that was configured, built and (with `--test`) tested here: its runs, in
+/// order, and its build directory (what grading looks at).
+#[derive(Debug, Clone)]
+pub struct TestedDist {
+    /// Its path below `authors/id/` (or the local target's path).
+    pub path: String,
+    /// What grading needs to know of its build directory.
+    pub build_dir: cpan_reporter::BuildDir,
+    /// The steps that ran.
+    pub runs: Vec<StepRun>,
 }
 
 enum StepResult {
@@ -619,7 +656,11 @@ pub fn install(
             };
             in_flight -= 1;
             let Done { task, outcome, log } = done;
-            if let Some(text) = &log {
+            if let Some(run) = log {
+                let text = run.log.clone();
+                if let Some(dist) = work.get_mut(&task.dist) {
+                    dist.runs.push(run);
+                }
                 let path = run_dir.join("logs").join(format!(
                     "{}.{}.log",
                     task.dist.as_str().replace('/', "_"),
@@ -807,6 +848,22 @@ pub fn install(
             }
         }
     }
+    if options.test {
+        // Read before the work directory goes: what grading looks at in each build directory.
+        report.tested = work
+            .iter()
+            .filter(|(_, dist)| !dist.runs.is_empty())
+            .map(|(path, dist)| TestedDist {
+                path: path.as_str().to_string(),
+                build_dir: dist
+                    .root
+                    .as_deref()
+                    .map(report::build_dir_facts)
+                    .unwrap_or_default(),
+                runs: dist.runs.clone(),
+            })
+            .collect();
+    }
     let summary = scheduler.summary();
     if summary.is_success() && !options.dry_run {
         // Everything built is installed (and kept in the build cache): the work directory of
@@ -924,6 +981,9 @@ fn step_done(events: &(dyn Fn(InstallEvent) + Sync), task: &DistTask) {
     });
 }
 
+/// A release chosen for a module: its path and what it provides (package, version).
+type ChosenRelease = (String, Vec<(String, String)>);
+
 /// The release that provides `module` in `range`: the indexed one when its version is in range,
 /// else the newest release in range from cpanmetadb's history (older versions a target pins).
 /// `Ok(None)`: no source knows the module; `Err`: it is known, but nothing is in range.
@@ -932,7 +992,7 @@ fn choose_release(
     range: &cpan_version::VersionRange,
     index: &cpan_index::PackageIndex,
     fetcher: &Fetcher,
-) -> Result<Option<(String, Vec<(String, String)>)>, String> {
+) -> Result<Option<ChosenRelease>, String> {
     let in_range = |version: &str| {
         range
             .accepts_str(&version_or_zero(version))
@@ -1072,7 +1132,7 @@ fn run_job(
     task: &DistTask,
     job: Job,
     events: &(dyn Fn(InstallEvent) + Sync),
-) -> (Result<StepResult, String>, Option<String>) {
+) -> (Result<StepResult, String>, Option<StepRun>) {
     events(InstallEvent {
         step: task.step.as_str().to_string(),
         subject: task.dist.as_str().to_string(),
@@ -1162,8 +1222,13 @@ fn run_job(
                         run_step(&root, &perl, &arguments, &environment)
                     }),
                 };
+                let command = match task.step {
+                    Step::Configure => "riverpan static install: configure",
+                    Step::Build => "riverpan static install: build",
+                    _ => "perl -MTAP::Harness::Env (static install test)",
+                };
                 return match output {
-                    Ok(output) => step_outcome(task.step, &root, output, store),
+                    Ok(output) => step_outcome(task.step, command, &root, output, store),
                     Err(error) => (Err(error.to_string()), None),
                 };
             }
@@ -1192,8 +1257,16 @@ fn run_job(
                     _ => ["INSTALLMAN1DIR=none", "INSTALLMAN3DIR=none"].as_slice(),
                 });
             }
+            let command = format!(
+                "{} {}",
+                program.file_name().map_or_else(
+                    || program.display().to_string(),
+                    |name| name.to_string_lossy().into_owned()
+                ),
+                args.join(" ")
+            );
             match run_step(&root, &program, &args, &environment) {
-                Ok(output) => step_outcome(task.step, &root, output, store),
+                Ok(output) => step_outcome(task.step, command.trim(), &root, output, store),
                 Err(error) => (Err(error.to_string()), None),
             }
         }
@@ -1204,14 +1277,23 @@ fn run_job(
 /// after configure; a build kept in the build cache.
 fn step_outcome(
     step: Step,
+    command: &str,
     root: &Path,
     output: work::StepOutput,
     store: Option<(String, BuildCache)>,
-) -> (Result<StepResult, String>, Option<String>) {
+) -> (Result<StepResult, String>, Option<StepRun>) {
+    let run = StepRun {
+        step,
+        command: command.to_string(),
+        log: output.log,
+        exit_code: output.exit_code,
+        timed_out: output.timed_out,
+        elapsed: output.elapsed,
+    };
     if !output.success {
-        let tail: Vec<&str> = output.log.lines().rev().take(8).collect();
+        let tail: Vec<&str> = run.log.lines().rev().take(8).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return (Err(tail.join("\n")), Some(output.log));
+        return (Err(tail.join("\n")), Some(run));
     }
     let result = match step {
         Step::Configure => StepResult::Configured(
@@ -1227,7 +1309,7 @@ fn step_outcome(
         }
         _ => StepResult::Tested,
     };
-    (Ok(result), Some(output.log))
+    (Ok(result), Some(run))
 }
 
 /// What a fetched (or copied) source tree tells the scheduler: how it is built, its configure
