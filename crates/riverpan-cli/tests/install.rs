@@ -765,3 +765,65 @@ fn tested_distributions_are_reported_to_a_riverpan() -> TestResult {
     server.stop();
     Ok(())
 }
+
+/// Each distribution reaches the target whole or not at all: a script that cannot be installed
+/// (a file stands where the lib's `bin` directory goes) keeps its module out too, while the
+/// other distributions of the run are installed.
+#[test]
+fn a_distribution_that_cannot_be_installed_leaves_nothing_behind() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = riverpan_with(
+        scratch,
+        &[
+            Dist {
+                name: "Leaf-Dist",
+                version: "1.0",
+                ..Dist::default()
+            },
+            Dist {
+                name: "Atomic-Dist",
+                version: "0.1",
+                script: true,
+                ..Dist::default()
+            },
+        ],
+    )?;
+    let lib = scratch.join("local");
+    std::fs::create_dir_all(&lib)?;
+    std::fs::write(lib.join("bin"), "not a directory")?;
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .args(["Leaf::Dist", "Atomic::Dist"]))?;
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(printed.contains("installed: Leaf-Dist-1.0"), "{printed}");
+    assert!(
+        printed.contains("FAILED: A/AL/ALICE/Atomic-Dist-0.1.tar.gz at install"),
+        "{printed}"
+    );
+    assert!(lib.join("lib/perl5/Leaf/Dist.pm").is_file());
+    assert!(!lib.join("lib/perl5/Atomic").exists(), "{printed}");
+    // Nothing of the staging is left in the lib.
+    let arch = std::fs::read_dir(lib.join("lib/perl5"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.join(".meta").is_dir())
+        .ok_or("no .meta directory")?;
+    let leftovers: Vec<_> = std::fs::read_dir(&arch)?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".riverpan-staging")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    Ok(())
+}
