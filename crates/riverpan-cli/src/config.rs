@@ -166,6 +166,7 @@ mod tests {
         let globals = GlobalOptions {
             data_dir: PathBuf::from("/nonexistent-riverpan-data"),
             config_file: Some(PathBuf::from("/nonexistent-riverpan.toml")),
+            verbose: 0,
         };
         let error = load(&globals).expect_err("a missing --config file is an error");
         assert!(
@@ -179,6 +180,7 @@ mod tests {
         let globals = GlobalOptions {
             data_dir: PathBuf::from("/nonexistent-riverpan-data"),
             config_file: None,
+            verbose: 0,
         };
         let loaded = load(&globals)?;
         assert!(loaded.path.is_none());

@@ -92,6 +92,9 @@ pub(crate) struct InstallArgs {
     /// Who reports: "Name <email>" [default: [tester] in riverpan.toml].
     #[arg(long, value_name = "NAME <EMAIL>", env = "RIVERPAN_TESTER")]
     tester: Option<String>,
+    /// Set EXTENDED_TESTING=1 for the tests (the extended testing context).
+    #[arg(long)]
+    extended_testing: bool,
     /// Modules the OS installed in the perl's vendor directories do not count as installed.
     #[arg(long)]
     exclude_vendor: bool,
@@ -289,6 +292,8 @@ pub(crate) fn install(globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Re
         local_targets,
         reinstall: args.reinstall,
         exclude_vendor: args.exclude_vendor,
+        extended_testing: args.extended_testing,
+        show_logs: globals.verbose > 0,
     };
     let json = args.json;
     let out = Mutex::new(std::io::stdout());
@@ -301,6 +306,18 @@ pub(crate) fn install(globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Re
         if json {
             if let (Ok(line), Ok(mut out)) = (serde_json::to_string(&event), out.lock()) {
                 let _ = writeln!(out, "{line}");
+            }
+            return;
+        }
+        if event.step == "log" {
+            // -v: each step's output as it finishes, under the distribution's name.
+            let mut text = String::new();
+            for line in event.detail.lines() {
+                text.push_str(&format!("{} | {line}\n", event.subject));
+            }
+            match &progress {
+                Some(lines) => lines.show(&event, text.trim_end()),
+                None => eprint!("{text}"),
             }
             return;
         }

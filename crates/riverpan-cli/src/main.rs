@@ -112,6 +112,8 @@ pub(crate) struct GlobalOptions {
     pub data_dir: PathBuf,
     /// `--config`, when given.
     pub config_file: Option<PathBuf>,
+    /// How many `-v`.
+    pub verbose: u8,
 }
 
 fn main() -> ExitCode {
@@ -120,6 +122,7 @@ fn main() -> ExitCode {
     let globals = GlobalOptions {
         data_dir: cli.data,
         config_file: cli.config,
+        verbose: cli.verbose,
     };
     let outcome = match cli.command {
         Command::Serve(args) => serve_cmd::run(&globals, &args),

@@ -827,3 +827,49 @@ fn a_distribution_that_cannot_be_installed_leaves_nothing_behind() -> TestResult
     assert!(leftovers.is_empty(), "{leftovers:?}");
     Ok(())
 }
+
+/// `--extended-testing` sets EXTENDED_TESTING=1 for the tests (which fail without it here), and
+/// `-v` shows each step's output under the distribution's name.
+#[test]
+fn extended_testing_and_verbose_output() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = riverpan_with(
+        scratch,
+        &[Dist {
+            name: "Extended-Only",
+            version: "0.1",
+            test: "print(($ENV{EXTENDED_TESTING} // '') eq '1' ? \"ok 1 - extended\\n\" : \"not ok 1\\n\");",
+            ..Dist::default()
+        }],
+    )?;
+    let install = |lib: &str, extra: &[&str]| {
+        run(riverpan(scratch)
+            .arg("install")
+            .arg("--from")
+            .arg(&data)
+            .arg("-L")
+            .arg(scratch.join(lib))
+            .args(["--test", "--no-build-cache"])
+            .args(extra)
+            .arg("Extended::Only"))
+    };
+    let plain = install("plain", &[])?;
+    assert_eq!(plain.status.code(), Some(1), "{}", text(&plain));
+    let extended = install("extended", &["--extended-testing", "-v"])?;
+    let printed = text(&extended);
+    assert!(extended.status.success(), "{printed}");
+    assert!(
+        printed.contains("A/AL/ALICE/Extended-Only-0.1.tar.gz | ok 1 - extended")
+            || printed.contains("A/AL/ALICE/Extended-Only-0.1.tar.gz | t/basic.t .. ok"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("A/AL/ALICE/Extended-Only-0.1.tar.gz | perl Makefile.PL"),
+        "{printed}"
+    );
+    Ok(())
+}

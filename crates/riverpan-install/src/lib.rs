@@ -157,6 +157,10 @@ pub struct InstallOptions {
     /// Modules in the perl's vendor directories do not count as installed (cpm's
     /// `--exclude-vendor`; what the benchmark uses so that every client builds the same set).
     pub exclude_vendor: bool,
+    /// Set `EXTENDED_TESTING=1` for every step (the Lancaster consensus' extended context).
+    pub extended_testing: bool,
+    /// Hand each finished step's output to `events` (an event with step `log`), for `-v`.
+    pub show_logs: bool,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -658,6 +662,14 @@ pub fn install(
             let Done { task, outcome, log } = done;
             if let Some(run) = log {
                 let text = run.log.clone();
+                if options.show_logs {
+                    events(InstallEvent {
+                        step: "log".into(),
+                        subject: task.dist.as_str().to_string(),
+                        state: "done",
+                        detail: format!("{}\n{}", run.command, run.log),
+                    });
+                }
                 if let Some(dist) = work.get_mut(&task.dist) {
                     dist.runs.push(run);
                 }
@@ -1093,6 +1105,9 @@ fn step_environment(
     let mut extra = BTreeMap::new();
     if options.pureperl {
         extra.insert("PUREPERL_ONLY".to_string(), "1".to_string());
+    }
+    if options.extended_testing {
+        extra.insert("EXTENDED_TESTING".to_string(), "1".to_string());
     }
     let timeout = match step {
         Step::Configure => options.timeouts[0],
