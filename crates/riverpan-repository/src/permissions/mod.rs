@@ -176,9 +176,63 @@ fn from_refusal(refusal: Refusal) -> RepositoryError {
     refused(refusal.kind, refusal.message)
 }
 
-/// Who holds `package` (any case) inside `tx`, and the case it is held in.
+/// The reads the operations need, from a transaction or from a plain reader (the pages).
+trait PermReads {
+    fn permissions_named(
+        &self,
+        names: &BTreeSet<String>,
+        first_come: bool,
+    ) -> Result<Vec<riverpan_store::PermissionRecord>, riverpan_store::StoreError>;
+    fn packages_named(
+        &self,
+        names: &BTreeSet<String>,
+    ) -> Result<Vec<riverpan_store::PackageRecord>, riverpan_store::StoreError>;
+    fn indexed_packages_of_dist(&self, dist: &str)
+        -> Result<Vec<String>, riverpan_store::StoreError>;
+    fn uploads_named_like(
+        &self,
+        fragment: &str,
+    ) -> Result<Vec<(i64, String)>, riverpan_store::StoreError>;
+}
+
+macro_rules! perm_reads_by_delegation {
+    ($type:ty) => {
+        impl PermReads for $type {
+            fn permissions_named(
+                &self,
+                names: &BTreeSet<String>,
+                first_come: bool,
+            ) -> Result<Vec<riverpan_store::PermissionRecord>, riverpan_store::StoreError> {
+                <$type>::permissions_named(self, names, first_come)
+            }
+            fn packages_named(
+                &self,
+                names: &BTreeSet<String>,
+            ) -> Result<Vec<riverpan_store::PackageRecord>, riverpan_store::StoreError> {
+                <$type>::packages_named(self, names)
+            }
+            fn indexed_packages_of_dist(
+                &self,
+                dist: &str,
+            ) -> Result<Vec<String>, riverpan_store::StoreError> {
+                <$type>::indexed_packages_of_dist(self, dist)
+            }
+            fn uploads_named_like(
+                &self,
+                fragment: &str,
+            ) -> Result<Vec<(i64, String)>, riverpan_store::StoreError> {
+                <$type>::uploads_named_like(self, fragment)
+            }
+        }
+    };
+}
+
+perm_reads_by_delegation!(IndexTransaction<'_>);
+perm_reads_by_delegation!(riverpan_store::IndexReader<'_>);
+
+/// Who holds `package` (any case), and the case it is held in.
 fn holders_in(
-    tx: &IndexTransaction<'_>,
+    tx: &impl PermReads,
     package: &str,
 ) -> Result<(String, Holders), RepositoryError> {
     let names: BTreeSet<String> = [package.to_lowercase()].into();
@@ -242,46 +296,6 @@ impl Repository {
             return Ok(TargetStatus::NoLogin);
         }
         Ok(TargetStatus::Author)
-    }
-
-    /// Who holds `package` (any case); `None` when nobody holds it and it is not indexed.
-    pub fn package_permissions(
-        &mut self,
-        package: &str,
-    ) -> Result<Option<PackagePermissions>, RepositoryError> {
-        let tx = self.store.index_transaction()?;
-        let (canonical, holders) = holders_in(&tx, package)?;
-        let indexed = !tx
-            .packages_named(&[package.to_lowercase()].into())?
-            .is_empty();
-        if holders.is_empty() && !indexed {
-            return Ok(None);
-        }
-        let dist = tx.dist_of_package(&canonical)?;
-        Ok(Some(PackagePermissions::from_holders(
-            &canonical, dist, &holders,
-        )))
-    }
-
-    /// Who holds each package of `dist` (see [`Subject::Distribution`]); empty when riverpan
-    /// knows no such distribution.
-    pub fn dist_permissions(
-        &mut self,
-        dist: &str,
-    ) -> Result<Vec<PackagePermissions>, RepositoryError> {
-        let cpan = self.cpan.clone();
-        let tx = self.store.index_transaction()?;
-        let packages = dist_packages(&tx, &cpan, dist)?;
-        let mut out = Vec::with_capacity(packages.len());
-        for package in packages {
-            let (canonical, holders) = holders_in(&tx, &package)?;
-            out.push(PackagePermissions::from_holders(
-                &canonical,
-                Some(dist.to_string()),
-                &holders,
-            ));
-        }
-        Ok(out)
     }
 
     /// Runs one permission operation in one transaction, publishes and mails. A refusal is
@@ -786,9 +800,50 @@ impl Repository {
     }
 }
 
+/// Who holds `package` (any case) in `store`; `None` when nobody holds it and it is not
+/// indexed.
+pub fn package_permissions(
+    store: &riverpan_store::Store,
+    package: &str,
+) -> Result<Option<PackagePermissions>, RepositoryError> {
+    let reader = store.reader();
+    let (canonical, holders) = holders_in(&reader, package)?;
+    let indexed = !reader
+        .packages_named(&[package.to_lowercase()].into())?
+        .is_empty();
+    if holders.is_empty() && !indexed {
+        return Ok(None);
+    }
+    let dist = reader.dist_of_package(&canonical)?;
+    Ok(Some(PackagePermissions::from_holders(
+        &canonical, dist, &holders,
+    )))
+}
+
+/// Who holds each package of `dist` in `store` (see [`Subject::Distribution`]); empty when
+/// riverpan knows no such distribution.
+pub fn dist_permissions(
+    store: &riverpan_store::Store,
+    dist: &str,
+) -> Result<Vec<PackagePermissions>, RepositoryError> {
+    let reader = store.reader();
+    let cpan = store.data_dir().join("cpan");
+    let packages = dist_packages(&reader, &cpan, dist)?;
+    let mut out = Vec::with_capacity(packages.len());
+    for package in packages {
+        let (canonical, holders) = holders_in(&reader, &package)?;
+        out.push(PackagePermissions::from_holders(
+            &canonical,
+            Some(dist.to_string()),
+            &holders,
+        ));
+    }
+    Ok(out)
+}
+
 /// The packages an operation on `subject` considers; `NotFound` when there are none.
 fn subject_packages(
-    tx: &IndexTransaction<'_>,
+    tx: &impl PermReads,
     cpan: &std::path::Path,
     subject: &Subject,
 ) -> Result<Vec<String>, RepositoryError> {
@@ -821,7 +876,7 @@ fn subject_packages(
 /// release of it, the package the dist-name rule requires when someone holds it, and the
 /// packages of its latest upload (indexed or not, pause#362).
 fn dist_packages(
-    tx: &IndexTransaction<'_>,
+    tx: &impl PermReads,
     cpan: &std::path::Path,
     dist: &str,
 ) -> Result<Vec<String>, RepositoryError> {
