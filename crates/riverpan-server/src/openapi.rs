@@ -381,7 +381,11 @@ fn deletion_paths(paths: &mut Map<String, Value>) {
 /// Permission management (`perms.md` §1, §2): per package and per distribution.
 fn permission_paths(paths: &mut Map<String, Value>) {
     let auth = json!([{ "basic": [] }, { "bearer": [] }]);
-    let package = path_parameter("package", "A package name (matched case-insensitively).", "Foo::Bar");
+    let package = path_parameter(
+        "package",
+        "A package name (matched case-insensitively).",
+        "Foo::Bar",
+    );
     let dist = path_parameter("name", "A distribution name.", "Foo-Bar");
     let userid = path_parameter("userid", "A PAUSE id.", "OTHER");
     let common = json!({

@@ -55,11 +55,20 @@ pub(crate) fn routes() -> Router<ServerState> {
             "/api/v1/permissions/{package}/comaints/{userid}",
             delete(package_remove),
         )
-        .route("/api/v1/permissions/{package}/transfer", post(package_transfer))
-        .route("/api/v1/permissions/{package}/give-up", post(package_give_up))
+        .route(
+            "/api/v1/permissions/{package}/transfer",
+            post(package_transfer),
+        )
+        .route(
+            "/api/v1/permissions/{package}/give-up",
+            post(package_give_up),
+        )
         .route("/api/v1/permissions/{package}/markers", post(package_mark))
         .route("/api/v1/permissions/{package}/log", get(package_log))
-        .route("/api/v1/distributions/{name}/permissions", get(dist_holders))
+        .route(
+            "/api/v1/distributions/{name}/permissions",
+            get(dist_holders),
+        )
         .route(
             "/api/v1/distributions/{name}/permissions/comaints",
             post(dist_add),
@@ -80,9 +89,15 @@ pub(crate) fn routes() -> Router<ServerState> {
             "/api/v1/distributions/{name}/permissions/markers",
             post(dist_mark),
         )
-        .route("/api/v1/distributions/{name}/permissions/log", get(dist_log))
+        .route(
+            "/api/v1/distributions/{name}/permissions/log",
+            get(dist_log),
+        )
         .route("/api/v1/distributions/{name}/adoption", post(adopt))
-        .route("/api/v1/distributions/{name}/adoptions", get(dist_adoptions))
+        .route(
+            "/api/v1/distributions/{name}/adoptions",
+            get(dist_adoptions),
+        )
         .route("/api/v1/transfers/{id}", get(show_offer))
         .route("/api/v1/transfers/{id}/accept", post(accept))
         .route("/api/v1/adoptions", get(pending_adoptions))
@@ -217,12 +232,16 @@ fn action_of(wanted: Wanted, body: &WriteBody) -> Result<Action, Response> {
         Wanted::Transfer => Action::Transfer(id(&body.to, "to")?),
         Wanted::GiveUp => Action::GiveUp,
         Wanted::Mark => {
-            let marker = body.marker.as_deref().and_then(Marker::parse).ok_or_else(|| {
-                json_error(
-                    StatusCode::BAD_REQUEST,
-                    "expected JSON {\"marker\": \"HANDOFF\"} or {\"marker\": \"NEEDHELP\"}",
-                )
-            })?;
+            let marker = body
+                .marker
+                .as_deref()
+                .and_then(Marker::parse)
+                .ok_or_else(|| {
+                    json_error(
+                        StatusCode::BAD_REQUEST,
+                        "expected JSON {\"marker\": \"HANDOFF\"} or {\"marker\": \"NEEDHELP\"}",
+                    )
+                })?;
             Action::Mark(marker)
         }
     })
@@ -295,15 +314,7 @@ macro_rules! operation_handler {
             request: Request,
         ) -> Response {
             let (headers, peer, body) = parts(request).await;
-            operate(
-                state,
-                Subject::$subject(name),
-                $wanted,
-                headers,
-                peer,
-                body,
-            )
-            .await
+            operate(state, Subject::$subject(name), $wanted, headers, peer, body).await
         }
     };
 }
