@@ -118,15 +118,16 @@ struct WriteBody {
     rationale: Option<String>,
 }
 
-fn parse_body(bytes: &[u8]) -> Result<WriteBody, Response> {
+/// The body of a write, or the 400 answer.
+fn parse_body(bytes: &[u8]) -> Result<WriteBody, Box<Response>> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(WriteBody::default());
     }
     serde_json::from_slice(bytes).map_err(|error| {
-        json_error(
+        Box::new(json_error(
             StatusCode::BAD_REQUEST,
             format!("expected a JSON object: {error}"),
-        )
+        ))
     })
 }
 
@@ -213,18 +214,14 @@ enum Wanted {
     Mark,
 }
 
-fn action_of(wanted: Wanted, body: &WriteBody) -> Result<Action, Response> {
+/// The action a route and body ask for, or the message of the 400 answer.
+fn action_of(wanted: Wanted, body: &WriteBody) -> Result<Action, String> {
     let id = |value: &Option<String>, field: &str| {
         value
             .as_deref()
             .map(|text| text.trim().to_ascii_uppercase())
             .filter(|text| !text.is_empty())
-            .ok_or_else(|| {
-                json_error(
-                    StatusCode::BAD_REQUEST,
-                    format!("expected JSON {{\"{field}\": \"PAUSEID\"}}"),
-                )
-            })
+            .ok_or_else(|| format!("expected JSON {{\"{field}\": \"PAUSEID\"}}"))
     };
     Ok(match wanted {
         Wanted::Add => Action::AddComaint(id(&body.userid, "userid")?),
@@ -237,10 +234,8 @@ fn action_of(wanted: Wanted, body: &WriteBody) -> Result<Action, Response> {
                 .as_deref()
                 .and_then(Marker::parse)
                 .ok_or_else(|| {
-                    json_error(
-                        StatusCode::BAD_REQUEST,
-                        "expected JSON {\"marker\": \"HANDOFF\"} or {\"marker\": \"NEEDHELP\"}",
-                    )
+                    "expected JSON {\"marker\": \"HANDOFF\"} or {\"marker\": \"NEEDHELP\"}"
+                        .to_string()
                 })?;
             Action::Mark(marker)
         }
@@ -261,11 +256,11 @@ async fn operate(
     };
     let body = match parse_body(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let action = match action_of(wanted, &body) {
         Ok(action) => action,
-        Err(response) => return response,
+        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
     };
     let request = PermRequest {
         subject,
@@ -384,7 +379,7 @@ async fn adopt(
     };
     let body = match parse_body(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let actor = actor_of(
         &principal.userid,
@@ -425,7 +420,7 @@ async fn decide(
     };
     let body = match parse_body(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Ok(id) = id.parse::<i64>() else {
         return json_error(StatusCode::NOT_FOUND, format!("no adoption request {id}"));

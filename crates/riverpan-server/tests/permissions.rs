@@ -93,14 +93,14 @@ fn repository_with_dists(dir: &Path) -> TestResult {
     let dists = tempfile::tempdir()?;
     let mut repository = Repository::open(dir)?;
     repository.grant("Foo::Bar::Theirs", "OTHER", true)?;
-    let foo = build_dist(
+    let foo_bar = build_dist(
         dists.path(),
         "Foo-Bar",
         "1.0",
         &["Foo::Bar", "Foo::Bar::Util", "Foo::Bar::Theirs"],
         &[],
     )?;
-    repository.upload("NEILB", &foo)?;
+    repository.upload("NEILB", &foo_bar)?;
     let base = build_dist(dists.path(), "Base-Dist", "1.0", &["Base::Dist"], &[])?;
     repository.upload("NEILB", &base)?;
     let lonely = build_dist(dists.path(), "Lonely-Dist", "1.0", &["Lonely::Dist"], &[])?;

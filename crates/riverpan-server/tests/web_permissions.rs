@@ -120,14 +120,14 @@ fn setup(dir: &Path) -> TestResult {
     let dists = tempfile::tempdir()?;
     let mut repository = Repository::open(dir)?;
     repository.grant("Foo::Bar::Theirs", "OTHER", true)?;
-    let foo = build_dist(
+    let foo_bar = build_dist(
         dists.path(),
         "Foo-Bar",
         "1.0",
         &["Foo::Bar", "Foo::Bar::Util", "Foo::Bar::Theirs"],
         &[],
     )?;
-    repository.upload("NEILB", &foo)?;
+    repository.upload("NEILB", &foo_bar)?;
     let base = build_dist(dists.path(), "Base-Dist", "1.0", &["Base::Dist"], &[])?;
     repository.upload("NEILB", &base)?;
     let user = build_dist(

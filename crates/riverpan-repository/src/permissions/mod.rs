@@ -978,12 +978,14 @@ fn refusal_of_all(
     refusals: Vec<Refusal>,
     skipped: Vec<Skipped>,
 ) -> RepositoryError {
-    let kind = if refusals.iter().any(|r| r.kind == RefusalKind::Conflict) {
-        RefusalKind::Conflict
-    } else if refusals.is_empty() {
-        RefusalKind::Conflict
-    } else {
+    let only_forbidden =
+        !refusals.is_empty() && refusals.iter().all(|r| r.kind == RefusalKind::Forbidden);
+    let kind = if only_forbidden {
         RefusalKind::Forbidden
+    } else if let [only] = refusals.as_slice() {
+        only.kind
+    } else {
+        RefusalKind::Conflict
     };
     let message = match (subject, refusals.as_slice()) {
         (Subject::Package(_), [only]) => only.message.clone(),
