@@ -187,8 +187,10 @@ trait PermReads {
         &self,
         names: &BTreeSet<String>,
     ) -> Result<Vec<riverpan_store::PackageRecord>, riverpan_store::StoreError>;
-    fn indexed_packages_of_dist(&self, dist: &str)
-        -> Result<Vec<String>, riverpan_store::StoreError>;
+    fn indexed_packages_of_dist(
+        &self,
+        dist: &str,
+    ) -> Result<Vec<String>, riverpan_store::StoreError>;
     fn uploads_named_like(
         &self,
         fragment: &str,
@@ -231,10 +233,7 @@ perm_reads_by_delegation!(IndexTransaction<'_>);
 perm_reads_by_delegation!(riverpan_store::IndexReader<'_>);
 
 /// Who holds `package` (any case), and the case it is held in.
-fn holders_in(
-    tx: &impl PermReads,
-    package: &str,
-) -> Result<(String, Holders), RepositoryError> {
+fn holders_in(tx: &impl PermReads, package: &str) -> Result<(String, Holders), RepositoryError> {
     let names: BTreeSet<String> = [package.to_lowercase()].into();
     let owners = tx.permissions_named(&names, true)?;
     let rows = tx.permissions_named(&names, false)?;
