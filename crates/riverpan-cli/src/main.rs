@@ -12,6 +12,7 @@ mod inspect_cmd;
 mod install_cmd;
 mod installed_cmd;
 mod logging;
+mod perms_cmd;
 mod repo_cmd;
 mod river_cmd;
 mod serve_cmd;

@@ -64,7 +64,9 @@ enum UserCommand {
     },
 }
 
-/// Grant, revoke and show upload permissions (06perms).
+/// Grant, revoke and show upload permissions (06perms); manage them as an administrator
+/// (co-maintainers, transfers, giving up, markers, per package or --dist; recorded and mailed),
+/// and decide adoption requests.
 #[derive(Debug, Args)]
 pub(crate) struct PermsArgs {
     #[command(subcommand)]
@@ -99,6 +101,8 @@ enum PermsCommand {
         /// The author.
         pauseid: String,
     },
+    #[command(flatten)]
+    Manage(crate::perms_cmd::ManageCommand),
     /// Who may upload PACKAGE (any case): f = first-come, c = co-maint.
     Show {
         /// JSON output: [{"package","userid","permission"}].
@@ -260,6 +264,7 @@ pub(crate) fn perms(globals: &GlobalOptions, args: &PermsArgs) -> anyhow::Result
             let applied = repository.import_permissions(&rows)?;
             println!("{applied} permissions imported from {}", file.display());
         }
+        PermsCommand::Manage(command) => return crate::perms_cmd::run(&mut repository, command),
         PermsCommand::Revoke { package, pauseid } => {
             repository.revoke(package, pauseid)?;
             println!("{pauseid} has no permission on {package} any more");

@@ -28,6 +28,7 @@ mod check;
 mod deletion;
 mod import;
 mod mail;
+pub mod permissions;
 mod publish;
 mod river;
 pub use check::{ConsistencyReport, Inconsistency};
@@ -87,6 +88,13 @@ pub enum RepositoryError {
     /// No upload (that is not deleted) has that path.
     #[error("no such upload: {0}")]
     NoSuchUpload(String),
+    /// A permission operation names a package, distribution, offer or request riverpan does
+    /// not know.
+    #[error("{0}")]
+    NotFound(String),
+    /// A permission operation was refused; nothing changed.
+    #[error("{0}")]
+    PermissionRefused(permissions::PermRefusal),
 }
 
 fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> RepositoryError {

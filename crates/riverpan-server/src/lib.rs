@@ -7,6 +7,7 @@
 //! | `metadb` | cpanmetadb: `/v1.0/package/{module}`, `/v1.0/history/{module}` |
 //! | `api`, `openapi` | the JSON API `/api/v1/…` and its OpenAPI document |
 //! | `upload`, `deletion` | `POST /pause/authenquery`, `POST /api/upload`, `/api/v1/deletions` |
+//! | `permissions` | permission management: `/api/v1/permissions/{package}/…`, `/api/v1/distributions/{name}/permissions/…`, transfers, adoptions |
 //! | `testers`, `testers_read` | CPAN Testers: Metabase protocol, `/v3/…`, legacy feeds, BBC |
 //! | `river` | `/api/v1/river…`, `/api/v1/rdeps/…` |
 //! | `web` | the HTML pages (`/`, `/dist/…`, `/bbc`, `/river`, `/status`, `/account`, …) |
@@ -30,6 +31,7 @@ mod metadb;
 mod metrics;
 mod mirror;
 mod openapi;
+mod permissions;
 mod queue;
 mod river;
 mod status;
@@ -169,6 +171,7 @@ pub fn router(state: ServerState) -> Router {
         .merge(api::routes())
         .merge(openapi::routes())
         .merge(upload::routes())
+        .merge(permissions::routes())
         .merge(river::routes())
         .merge(web::routes(&state))
         // CPAN Testers: ingestion and the read side, with CORS as api.cpantesters.org has it.

@@ -205,7 +205,9 @@ pub(crate) fn start(
     jobs: Arc<JobRuns>,
     river: Arc<crate::river::RiverCache>,
 ) -> Result<(Arc<WriteSide>, WriteHandle), RepositoryError> {
-    let repository = Repository::open(data_dir)?;
+    let mut repository = Repository::open(data_dir)?;
+    // Permission operations run on this repository and mail the authors concerned.
+    repository.set_mail(options.mail.clone());
     let mut worker_repository = Repository::open(data_dir)?;
     worker_repository.set_mail(options.mail.clone());
     let (sender, receiver) = mpsc::channel();

@@ -29,10 +29,12 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 mod accounts;
 mod index;
+mod perms;
 mod river;
 mod testers;
 pub use accounts::*;
 pub use index::*;
+pub use perms::*;
 pub use river::*;
 pub use testers::TESTERS_TABLES;
 
@@ -145,6 +147,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "an index of the pumpkings (read for every upload indexed)",
         sql: "CREATE INDEX IF NOT EXISTS authors_pumpkings ON authors (userid) WHERE pumpking = 1;",
+    },
+    Migration {
+        version: 9,
+        name: "permission management: the log of operations, ownership offers, adoption requests, nologin",
+        sql: perms::SCHEMA,
     },
 ];
 

@@ -17,6 +17,7 @@ pub mod dist;
 pub mod format;
 pub mod home;
 pub mod layout;
+pub mod perms;
 pub mod river;
 pub mod status;
 pub mod svg;

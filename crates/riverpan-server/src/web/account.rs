@@ -97,7 +97,7 @@ impl Flashes {
 }
 
 /// An HTML answer that no cache may keep (these pages are per person).
-fn html(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn html(status: StatusCode, markup: Markup) -> Response {
     (
         status,
         [
@@ -109,7 +109,7 @@ fn html(status: StatusCode, markup: Markup) -> Response {
         .into_response()
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     (
         StatusCode::SEE_OTHER,
         [
@@ -120,11 +120,11 @@ fn see_other(location: &str) -> Response {
         .into_response()
 }
 
-fn error(status: StatusCode, message: &str, viewer: &Viewer) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str, viewer: &Viewer) -> Response {
     html(status, error_page(status.as_u16(), message, viewer))
 }
 
-fn internal(reason: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(reason: impl std::fmt::Display) -> Response {
     tracing::error!(%reason, "web request failed");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -133,7 +133,7 @@ fn internal(reason: impl std::fmt::Display) -> Response {
     )
 }
 
-fn viewer_of(session: &Session) -> Viewer {
+pub(crate) fn viewer_of(session: &Session) -> Viewer {
     Viewer {
         userid: Some(session.userid.clone()),
         csrf_token: Some(session.csrf_token.clone()),
@@ -142,7 +142,7 @@ fn viewer_of(session: &Session) -> Viewer {
 
 /// The prologue of every account form: its fields, the session its CSRF token belongs to, and
 /// the write side (or the answer refusing the request).
-async fn signed_form(
+pub(crate) async fn signed_form(
     state: &ServerState,
     headers: &HeaderMap,
     body: &[u8],
@@ -159,7 +159,7 @@ fn write_side(state: &ServerState) -> Option<Arc<WriteSide>> {
 }
 
 /// The answer while accounts (the write side) are not enabled.
-fn writes_disabled() -> Response {
+pub(crate) fn writes_disabled() -> Response {
     error(
         StatusCode::SERVICE_UNAVAILABLE,
         "Accounts and uploads are not enabled on this server.",

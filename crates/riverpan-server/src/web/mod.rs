@@ -3,8 +3,9 @@
 //! [`riverpan_web::CONTENT_SECURITY_POLICY`] and `X-Content-Type-Options: nosniff`.
 //!
 //! The handlers live in submodules: `public` (home and search, distributions, authors, Blead
-//! Breaks CPAN, the river), `account` (signing in, the signed-in author's pages) and `dashboard`
-//! (the status page).
+//! Breaks CPAN, the river), `account` (signing in, the signed-in author's pages), `permissions`
+//! (the permission pages and forms, ownership offers, the administrators' adoption queue) and
+//! `dashboard` (the status page).
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
@@ -17,6 +18,7 @@ use crate::ServerState;
 
 pub(crate) mod account;
 pub(crate) mod dashboard;
+pub(crate) mod permissions;
 pub(crate) mod public;
 pub(crate) mod session;
 
@@ -39,6 +41,7 @@ pub(crate) fn routes(state: &ServerState) -> Router<ServerState> {
             public::with_viewer,
         )))
         .merge(account::routes())
+        .merge(permissions::routes())
         .merge(dashboard::routes())
         .layer(middleware::from_fn(security_headers))
 }
