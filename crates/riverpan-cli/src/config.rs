@@ -28,6 +28,9 @@ pub(crate) struct ConfigFile {
     /// `[mail]`
     #[serde(default)]
     pub mail: MailSection,
+    /// `[tester]`
+    #[serde(default)]
+    pub tester: TesterSection,
     /// `[registration]`
     #[serde(default)]
     pub registration: RegistrationSection,
@@ -79,6 +82,16 @@ pub(crate) struct IdsSection {
     pub inactive_after: Option<String>,
     /// `reclaim_grace = "30d"`: how long after the reminder an id may be reclaimed.
     pub reclaim_grace: Option<String>,
+}
+
+/// The `[tester]` table: who CPAN Testers reports (`install --report`, `smoke`) come from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TesterSection {
+    /// `name = "Jane Tester"`.
+    pub name: Option<String>,
+    /// `email = "jane@example.org"` (required to report, as CPAN::Reporter's `email_from`).
+    pub email: Option<String>,
 }
 
 /// The `[mail]` table: where indexer reports are sent. Without a relay, no mail is sent.
@@ -205,6 +218,7 @@ mod tests {
         let globals = GlobalOptions {
             data_dir: PathBuf::from("/nonexistent-riverpan-data"),
             config_file: Some(PathBuf::from("/nonexistent-riverpan.toml")),
+            verbose: 0,
         };
         let error = load(&globals).expect_err("a missing --config file is an error");
         assert!(
@@ -218,6 +232,7 @@ mod tests {
         let globals = GlobalOptions {
             data_dir: PathBuf::from("/nonexistent-riverpan-data"),
             config_file: None,
+            verbose: 0,
         };
         let loaded = load(&globals)?;
         assert!(loaded.path.is_none());

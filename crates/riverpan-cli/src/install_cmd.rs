@@ -1,7 +1,7 @@
 //! `riverpan install` and `riverpan exec`: the client side — install modules from a riverpan or
 //! any CPAN mirror into a local lib, and run a command with that lib.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -80,6 +80,27 @@ pub(crate) struct InstallArgs {
     /// Print the plan (what would be fetched, built and installed) and install nothing.
     #[arg(long)]
     dry_run: bool,
+    /// With --test: send each tested distribution's result to this riverpan as a CPAN Testers
+    /// report (graded as CPAN::Reporter grades; POST URL/v3/report).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RIVERPAN_REPORT_URL",
+        requires = "test"
+    )]
+    report: Option<String>,
+    /// Who reports: "Name <email>" [default: [tester] in riverpan.toml].
+    #[arg(long, value_name = "NAME <EMAIL>", env = "RIVERPAN_TESTER")]
+    tester: Option<String>,
+    /// Set EXTENDED_TESTING=1 for the tests (the extended testing context).
+    #[arg(long)]
+    extended_testing: bool,
+    /// Modules the OS installed in the perl's vendor directories do not count as installed.
+    #[arg(long)]
+    exclude_vendor: bool,
+    /// Install the targets even when a sufficient version is already installed.
+    #[arg(long)]
+    reinstall: bool,
     /// Install even when a release declares (x_breaks) that it breaks an installed module.
     #[arg(long)]
     force: bool,
@@ -117,8 +138,9 @@ pub(crate) struct InstallArgs {
     /// As --locked, and resolve nothing that is not in the snapshot.
     #[arg(long, conflicts_with = "locked")]
     frozen: bool,
-    /// Modules: Foo::Bar, Foo::Bar@1.23 (exactly), Foo::Bar~">= 1.2, < 2"; or distribution
-    /// files: AUTHOR/Foo-Bar-1.23.tar.gz (that release, even when the index has a newer one).
+    /// Modules: Foo::Bar, Foo::Bar@1.23 (exactly), Foo::Bar~">= 1.2, < 2"; distribution
+    /// files: AUTHOR/Foo-Bar-1.23.tar.gz (that release, even when the index has a newer one);
+    /// or on disk: ./Foo-Bar-1.23.tar.gz, or a directory with Makefile.PL/Build.PL (`.`).
     #[arg(value_name = "MODULE")]
     targets: Vec<String>,
 }
@@ -152,7 +174,17 @@ fn cache_root() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("riverpan-cache"))
 }
 
-pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn install(globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Result<ExitCode> {
+    let sender = match &args.report {
+        Some(url) => {
+            let reporter = tester_identity(globals, args.tester.as_deref())?;
+            Some(
+                riverpan_install::report::ReportSender::new(url, reporter, &args.perl)
+                    .context("preparing reports")?,
+            )
+        }
+        None => None,
+    };
     let selection = PrereqSelection {
         develop: args.with_develop,
         recommends: args.with_recommends,
@@ -168,16 +200,27 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
                 .iter()
                 .any(|ext| t.ends_with(ext))
     };
+    // A target on disk (a tarball, or a directory such as `.`) is built from there, as cpanm does.
+    let is_local = |t: &String| {
+        let path = Path::new(t);
+        path.is_dir() || (path.is_file() && is_dist_file(&format!("./{t}")))
+    };
+    let local_targets: Vec<PathBuf> = args
+        .targets
+        .iter()
+        .filter(|t| is_local(t))
+        .map(PathBuf::from)
+        .collect();
     let dist_targets: Vec<String> = args
         .targets
         .iter()
-        .filter(|t| is_dist_file(t))
+        .filter(|t| !is_local(t) && is_dist_file(t))
         .cloned()
         .collect();
     let targets = if !args.targets.is_empty() && args.cpanfile.is_none() {
         args.targets
             .iter()
-            .filter(|t| !is_dist_file(t))
+            .filter(|t| !is_local(t) && !is_dist_file(t))
             .map(|target| riverpan_install::parse_target(target))
             .collect::<Result<Vec<_>, _>>()?
     } else {
@@ -246,6 +289,11 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         build_cache: (!args.no_build_cache).then(|| cache.join("builds")),
         force: args.force,
         dist_targets,
+        local_targets,
+        reinstall: args.reinstall,
+        exclude_vendor: args.exclude_vendor,
+        extended_testing: args.extended_testing,
+        show_logs: globals.verbose > 0,
     };
     let json = args.json;
     let out = Mutex::new(std::io::stdout());
@@ -258,6 +306,18 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         if json {
             if let (Ok(line), Ok(mut out)) = (serde_json::to_string(&event), out.lock()) {
                 let _ = writeln!(out, "{line}");
+            }
+            return;
+        }
+        if event.step == "log" {
+            // -v: each step's output as it finishes, under the distribution's name.
+            let mut text = String::new();
+            for line in event.detail.lines() {
+                text.push_str(&format!("{} | {line}\n", event.subject));
+            }
+            match &progress {
+                Some(lines) => lines.show(&event, text.trim_end()),
+                None => eprint!("{text}"),
             }
             return;
         }
@@ -297,6 +357,9 @@ pub(crate) fn install(_globals: &GlobalOptions, args: &InstallArgs) -> anyhow::R
         let snapshot = riverpan_install::snapshot_of(&local)?;
         riverpan_install::write_snapshot(dir, &snapshot)?;
         snapshot_written = Some(dir.join("cpanfile.snapshot"));
+    }
+    if let Some(sender) = &sender {
+        send_reports(sender, &report.tested, json);
     }
     if json {
         println!("{}", serde_json::to_string(&report)?);
@@ -478,6 +541,77 @@ impl WorkerLines {
     fn finish(&self) {
         for bar in &self.bars {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// The tester: `--tester "Name <email>"` (or `RIVERPAN_TESTER`), else `[tester]` in the config
+/// file; an e-mail address is required, as CPAN::Reporter requires `email_from`.
+pub(crate) fn tester_identity(
+    globals: &GlobalOptions,
+    given: Option<&str>,
+) -> anyhow::Result<cpan_reporter::Reporter> {
+    if let Some(text) = given {
+        let text = text.trim();
+        let (name, email) = match (text.rfind('<'), text.rfind('>')) {
+            (Some(open), Some(close)) if open < close => (
+                Some(text[..open].trim().to_string()).filter(|n| !n.is_empty()),
+                text[open + 1..close].trim().to_string(),
+            ),
+            _ => (None, text.to_string()),
+        };
+        if !email.contains('@') {
+            anyhow::bail!("--tester {text:?}: no e-mail address (\"Name <you@example.org>\")");
+        }
+        return Ok(cpan_reporter::Reporter { name, email });
+    }
+    let config = crate::config::load(globals)?;
+    match config.file.tester.email {
+        Some(email) => Ok(cpan_reporter::Reporter {
+            name: config.file.tester.name,
+            email,
+        }),
+        None => anyhow::bail!(
+            "a report needs the tester's e-mail address: --tester \"Name <you@example.org>\", \
+             RIVERPAN_TESTER, or email in the [tester] table of riverpan.toml"
+        ),
+    }
+}
+
+/// Grades and sends each tested distribution's report; one line (or JSON event) each.
+fn send_reports(
+    sender: &riverpan_install::report::ReportSender,
+    tested: &[riverpan_install::TestedDist],
+    json: bool,
+) {
+    use riverpan_install::report::ReportOutcome;
+    for dist in tested {
+        let outcome = sender.send(dist);
+        let (state, detail) = match &outcome {
+            ReportOutcome::Sent { grade, id } => ("sent", format!("{} {id}", grade.as_str())),
+            ReportOutcome::Discarded { reason } => ("discarded", reason.clone()),
+            ReportOutcome::Failed { why } => ("failed", why.clone()),
+        };
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"step": "report", "subject": dist.path, "state": state, "detail": detail})
+            );
+        } else {
+            match &outcome {
+                ReportOutcome::Sent { grade, id } => println!(
+                    "reported: {} {} ({id})",
+                    dist.path,
+                    grade.as_str().to_uppercase()
+                ),
+                ReportOutcome::Discarded { reason } => {
+                    let first = reason.lines().next().unwrap_or_default();
+                    println!("not reported: {}: {first}", dist.path)
+                }
+                ReportOutcome::Failed { why } => {
+                    eprintln!("report not sent: {}: {why}", dist.path)
+                }
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ mod inspect_cmd;
 mod install_cmd;
 mod installed_cmd;
 mod logging;
+mod perms_cmd;
 mod repo_cmd;
 mod river_cmd;
 mod serve_cmd;
@@ -115,6 +116,8 @@ pub(crate) struct GlobalOptions {
     pub data_dir: PathBuf,
     /// `--config`, when given.
     pub config_file: Option<PathBuf>,
+    /// How many `-v`.
+    pub verbose: u8,
 }
 
 fn main() -> ExitCode {
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
     let globals = GlobalOptions {
         data_dir: cli.data,
         config_file: cli.config,
+        verbose: cli.verbose,
     };
     let outcome = match cli.command {
         Command::Serve(args) => serve_cmd::run(&globals, &args),

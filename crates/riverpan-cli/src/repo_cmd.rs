@@ -64,7 +64,9 @@ enum UserCommand {
     },
 }
 
-/// Grant, revoke and show upload permissions (06perms).
+/// Grant, revoke and show upload permissions (06perms); manage them as an administrator
+/// (co-maintainers, transfers, giving up, markers, per package or --dist; recorded and mailed),
+/// and decide adoption requests.
 #[derive(Debug, Args)]
 pub(crate) struct PermsArgs {
     #[command(subcommand)]
@@ -86,6 +88,12 @@ enum PermsCommand {
         #[arg(long)]
         comaint: bool,
     },
+    /// Seed permissions from a 06perms file (`06perms.txt` or `.gz`, as PAUSE publishes it):
+    /// every `package,userid,f|m|c` row granted in one transaction, unknown authors registered.
+    Import {
+        /// The 06perms file.
+        file: PathBuf,
+    },
     /// Take PAUSEID's permissions on PACKAGE away.
     Revoke {
         /// The package.
@@ -93,6 +101,8 @@ enum PermsCommand {
         /// The author.
         pauseid: String,
     },
+    #[command(flatten)]
+    Manage(crate::perms_cmd::ManageCommand),
     /// Who may upload PACKAGE (any case): f = first-come, c = co-maint.
     Show {
         /// JSON output: [{"package","userid","permission"}].
@@ -249,6 +259,12 @@ pub(crate) fn perms(globals: &GlobalOptions, args: &PermsArgs) -> anyhow::Result
             };
             println!("{pauseid} has {kind} on {package}");
         }
+        PermsCommand::Import { file } => {
+            let rows = read_06perms(file)?;
+            let applied = repository.import_permissions(&rows)?;
+            println!("{applied} permissions imported from {}", file.display());
+        }
+        PermsCommand::Manage(command) => return crate::perms_cmd::run(&mut repository, command),
         PermsCommand::Revoke { package, pauseid } => {
             repository.revoke(package, pauseid)?;
             println!("{pauseid} has no permission on {package} any more");
@@ -382,4 +398,50 @@ pub(crate) fn report(globals: &GlobalOptions, args: &ReportArgs) -> anyhow::Resu
         println!("Subject: {}\n\n{}", report.subject, report.text);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The rows of a 06perms file: after the header's blank line, `package,userid,perm`; `f` and
+/// `m` are first-come, `c` co-maint.
+fn read_06perms(file: &std::path::Path) -> anyhow::Result<Vec<(String, String, bool)>> {
+    use std::io::Read;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut text = String::new();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .take(1 << 30)
+            .read_to_string(&mut text)
+            .with_context(|| format!("decompressing {}", file.display()))?;
+    } else {
+        text = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    // PAUSE's header ends at the first blank line; a file without one is all rows.
+    let body = text
+        .split_once("\n\n")
+        .map_or(text.as_str(), |(_, rows)| rows);
+    let mut rows = Vec::new();
+    for (number, line) in body.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').collect();
+        let [package, userid, perm] = fields.as_slice() else {
+            anyhow::bail!(
+                "{}: row {}: not package,userid,perm: {line}",
+                file.display(),
+                number + 1
+            );
+        };
+        let first_come = match *perm {
+            "f" | "m" => true,
+            "c" => false,
+            other => anyhow::bail!(
+                "{}: row {}: unknown permission {other:?}",
+                file.display(),
+                number + 1
+            ),
+        };
+        rows.push((package.to_string(), userid.to_ascii_uppercase(), first_come));
+    }
+    Ok(rows)
 }

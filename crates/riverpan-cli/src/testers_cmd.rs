@@ -354,6 +354,7 @@ mod tests {
         let globals = GlobalOptions {
             data_dir: dir.path().to_path_buf(),
             config_file: None,
+            verbose: 0,
         };
         let generate = TestersArgs {
             command: TestersCommand::Generate {

@@ -3,9 +3,8 @@
 //! and from `riverpan serve` on 127.0.0.1, loaded with `riverpan exec`.
 
 use std::error::Error;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod install_support;
@@ -28,6 +27,7 @@ fn fixture(scratch: &Path) -> Result<PathBuf, Box<dyn Error>> {
         scratch,
         &[
             dist("Leaf-Dist", "1.0", &[]),
+            dist("Mid-Dist", "1.0", &["Leaf::Dist"]),
             dist("Mid-Dist", "1.1", &["Leaf::Dist"]),
             dist("Top-Dist", "2.0", &["Mid::Dist"]),
             Dist {
@@ -141,6 +141,31 @@ fn install_from_a_data_directory_and_over_http() -> TestResult {
         "{events:?}"
     );
     assert_eq!(exec_version(scratch, &fresh, "Mid::Dist")?, "1.1");
+
+    // A pinned older version: the index has 1.1, the server's cpanmetadb history has 1.0.
+    let pinned = scratch.join("pinned");
+    let printed = ok(riverpan(scratch)
+        .arg("install")
+        .args(["--from", &server.url(), "-L"])
+        .arg(&pinned)
+        .arg("Mid::Dist@1.0"))?;
+    assert!(printed.contains("installed: Mid-Dist-1.0"), "{printed}");
+    assert_eq!(exec_version(scratch, &pinned, "Mid::Dist")?, "1.0");
+    // A data directory has no history: the pin fails with one clear line, nothing installed.
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(scratch.join("unpinned"))
+        .arg("Mid::Dist@1.0"))?;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("== 1.0 wanted, but the index has 1.1"),
+        "{}",
+        text(&output)
+    );
+    assert!(!scratch.join("unpinned/lib/perl5/Mid").exists());
     server.stop();
     Ok(())
 }
@@ -224,54 +249,6 @@ fn failures_block_only_their_dependents_and_nothing_half_installs() -> TestResul
         text(&output)
     );
     Ok(())
-}
-
-/// `riverpan serve` on a free port.
-struct Server {
-    child: Child,
-    authority: String,
-}
-
-impl Server {
-    fn start(data: &Path) -> Result<Server, Box<dyn Error>> {
-        let mut child = Command::new(RIVERPAN)
-            .arg("--data")
-            .arg(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env_remove("RIVERPAN_CONFIG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let mut log = BufReader::new(child.stderr.take().ok_or("no stderr")?);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut seen = String::new();
-        loop {
-            let mut line = String::new();
-            if log.read_line(&mut line)? == 0 || Instant::now() > deadline {
-                let _ = child.kill();
-                return Err(format!("riverpan serve did not start:\n{seen}").into());
-            }
-            seen.push_str(&line);
-            if let Some(rest) = line.split("serving http://").nth(1) {
-                let authority = rest.split('/').next().ok_or("no URL")?.to_owned();
-                std::thread::spawn(move || {
-                    let mut rest = String::new();
-                    let _ = log.read_to_string(&mut rest);
-                });
-                return Ok(Server { child, authority });
-            }
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/", self.authority)
-    }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A project's cpanfile: installed, locked in a cpanfile.snapshot that Carton reads (with the
@@ -573,5 +550,326 @@ fn a_distribution_file_target_installs_that_release() -> TestResult {
         .arg(&latest)
         .arg("Leaf::Dist"))?;
     assert_eq!(exec_version(scratch, &latest, "Leaf::Dist")?, "2.0");
+    Ok(())
+}
+
+/// Targets on disk, as `cpanm ./Foo-1.0.tar.gz` and `cpanm .`: a tarball and a directory are
+/// built from there (their prerequisites from the source), the directory left as it was.
+#[test]
+fn local_tarball_and_directory_targets() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    let mine = scratch.join("mine");
+    std::fs::create_dir_all(&mine)?;
+    let tarball = Dist {
+        name: "My-Tarball",
+        version: "0.5",
+        requires: &["Leaf::Dist"],
+        ..Dist::default()
+    }
+    .make(&mine)?;
+    let _ = Dist {
+        name: "My-Checkout",
+        version: "0.7",
+        requires: &["Mid::Dist"],
+        ..Dist::default()
+    }
+    .make(&mine)?;
+    let checkout = mine.join("My-Checkout-0.7");
+    let before = std::fs::read_dir(&checkout)?.count();
+    let lib = scratch.join("local");
+    let printed = ok(riverpan(scratch)
+        .current_dir(&checkout)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg("--test")
+        .arg(&tarball)
+        .arg("."))?;
+    for dist in [
+        "My-Tarball-0.5",
+        "My-Checkout-0.7",
+        "Leaf-Dist-1.0",
+        "Mid-Dist-1.1",
+    ] {
+        assert!(printed.contains(&format!("installed: {dist}")), "{printed}");
+    }
+    assert_eq!(exec_version(scratch, &lib, "My::Tarball")?, "0.5");
+    assert_eq!(exec_version(scratch, &lib, "My::Checkout")?, "0.7");
+    // Built in the work directory: no Makefile, blib or MYMETA left in the checkout.
+    assert_eq!(std::fs::read_dir(&checkout)?.count(), before);
+    assert!(!checkout.join("blib").exists());
+    // Recorded as cpanm records a local distribution: its name and version from META.
+    let listed = ok(riverpan(scratch).args(["list", "--json", "-L"]).arg(&lib))?;
+    assert!(listed.contains("My-Checkout"), "{listed}");
+    // A directory that is not a distribution: one clear line.
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg(&mine))?;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("neither Build.PL nor Makefile.PL"),
+        "{}",
+        text(&output)
+    );
+    Ok(())
+}
+
+/// `x_static_install: 1`: installed without running its Makefile.PL (which would die here),
+/// tested with the harness, its script's `#!` line pointed at the perl; listed and
+/// uninstallable as any other.
+#[test]
+fn a_static_install_runs_no_makefile_pl() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = riverpan_with(
+        scratch,
+        &[
+            Dist {
+                name: "Leaf-Dist",
+                version: "1.0",
+                ..Dist::default()
+            },
+            Dist {
+                name: "Static-Dist",
+                version: "0.3",
+                requires: &["Leaf::Dist"],
+                makefile_extra: "die 'a static install never runs Makefile.PL';",
+                meta_extra: r#""x_static_install":1,"#,
+                script: true,
+                ..Dist::default()
+            },
+            Dist {
+                name: "Static-Failing",
+                version: "0.1",
+                test: FAIL,
+                makefile_extra: "die 'a static install never runs Makefile.PL';",
+                meta_extra: r#""x_static_install":"1","#,
+                ..Dist::default()
+            },
+        ],
+    )?;
+    let lib = scratch.join("local");
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .args(["--test", "Static::Dist", "Static::Failing"]))?;
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(printed.contains("installed: Static-Dist-0.3"), "{printed}");
+    assert!(
+        printed.contains("FAILED: A/AL/ALICE/Static-Failing-0.1.tar.gz at test"),
+        "{printed}"
+    );
+    assert_eq!(exec_version(scratch, &lib, "Static::Dist")?, "0.3");
+    let script = std::fs::read_to_string(lib.join("bin/static-dist"))?;
+    assert!(
+        script.starts_with("#!/") && script.lines().next().is_some_and(|l| l.contains("perl")),
+        "{script}"
+    );
+    let ran = ok(riverpan(scratch)
+        .arg("exec")
+        .arg("-L")
+        .arg(&lib)
+        .args(["--", "static-dist"]))?;
+    assert_eq!(ran.trim(), "Static-Dist");
+    let listed = ok(riverpan(scratch).args(["list", "-L"]).arg(&lib))?;
+    assert!(listed.contains("Static-Dist"), "{listed}");
+    ok(riverpan(scratch)
+        .args(["uninstall", "-L"])
+        .arg(&lib)
+        .arg("Static-Dist"))?;
+    assert!(!lib.join("lib/perl5/Static/Dist.pm").exists());
+    assert!(!lib.join("bin/static-dist").exists());
+    Ok(())
+}
+
+/// `--test --report URL`: each tested distribution's result reaches the riverpan as a CPAN
+/// Testers report, graded as CPAN::Reporter grades it (pass, fail); the tester comes from
+/// `--tester`; reporting without an address is refused before anything runs.
+#[test]
+fn tested_distributions_are_reported_to_a_riverpan() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = fixture(scratch)?;
+    let server = Server::start(&data)?;
+    let lib = scratch.join("local");
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .args(["--from", &server.url(), "--test", "--report", &server.url()])
+        .args(["--tester", "Test Er <tester@example.org>", "-L"])
+        .arg(&lib)
+        .args(["Leaf::Dist", "Broken::Tests"]))?;
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("reported: A/AL/ALICE/Leaf-Dist-1.0.tar.gz PASS"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("reported: A/AL/ALICE/Broken-Tests-0.1.tar.gz FAIL"),
+        "{printed}"
+    );
+    let summary = |dist: &str| -> Result<serde_json::Value, Box<dyn Error>> {
+        let body = Command::new("curl")
+            .args(["-sf", &format!("{}v3/summary/{dist}", server.url())])
+            .output()?;
+        assert!(body.status.success(), "{}", text(&body));
+        Ok(serde_json::from_slice(&body.stdout)?)
+    };
+    let leaf = summary("Leaf-Dist")?;
+    assert_eq!(leaf.as_array().map(Vec::len), Some(1), "{leaf}");
+    assert_eq!(leaf[0]["grade"], "pass", "{leaf}");
+    assert_eq!(leaf[0]["version"], "1.0", "{leaf}");
+    let broken = summary("Broken-Tests")?;
+    assert_eq!(broken[0]["grade"], "fail", "{broken}");
+    // No address: refused at once, nothing installed.
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .args([
+            "--from",
+            &server.url(),
+            "--test",
+            "--report",
+            &server.url(),
+            "-L",
+        ])
+        .arg(scratch.join("none"))
+        .arg("Leaf::Dist"))?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("e-mail address"),
+        "{}",
+        text(&output)
+    );
+    assert!(!scratch.join("none").exists());
+    server.stop();
+    Ok(())
+}
+
+/// Each distribution reaches the target whole or not at all: a script that cannot be installed
+/// (a file stands where the lib's `bin` directory goes) keeps its module out too, while the
+/// other distributions of the run are installed.
+#[test]
+fn a_distribution_that_cannot_be_installed_leaves_nothing_behind() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = riverpan_with(
+        scratch,
+        &[
+            Dist {
+                name: "Leaf-Dist",
+                version: "1.0",
+                ..Dist::default()
+            },
+            Dist {
+                name: "Atomic-Dist",
+                version: "0.1",
+                script: true,
+                ..Dist::default()
+            },
+        ],
+    )?;
+    let lib = scratch.join("local");
+    std::fs::create_dir_all(&lib)?;
+    std::fs::write(lib.join("bin"), "not a directory")?;
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .args(["Leaf::Dist", "Atomic::Dist"]))?;
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(printed.contains("installed: Leaf-Dist-1.0"), "{printed}");
+    assert!(
+        printed.contains("FAILED: A/AL/ALICE/Atomic-Dist-0.1.tar.gz at install"),
+        "{printed}"
+    );
+    assert!(lib.join("lib/perl5/Leaf/Dist.pm").is_file());
+    assert!(!lib.join("lib/perl5/Atomic").exists(), "{printed}");
+    // Nothing of the staging is left in the lib.
+    let arch = std::fs::read_dir(lib.join("lib/perl5"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.join(".meta").is_dir())
+        .ok_or("no .meta directory")?;
+    let leftovers: Vec<_> = std::fs::read_dir(&arch)?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".riverpan-staging")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    Ok(())
+}
+
+/// `--extended-testing` sets EXTENDED_TESTING=1 for the tests (which fail without it here), and
+/// `-v` shows each step's output under the distribution's name.
+#[test]
+fn extended_testing_and_verbose_output() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    let data = riverpan_with(
+        scratch,
+        &[Dist {
+            name: "Extended-Only",
+            version: "0.1",
+            test: "print(($ENV{EXTENDED_TESTING} // '') eq '1' ? \"ok 1 - extended\\n\" : \"not ok 1\\n\");",
+            ..Dist::default()
+        }],
+    )?;
+    let install = |lib: &str, extra: &[&str]| {
+        run(riverpan(scratch)
+            .arg("install")
+            .arg("--from")
+            .arg(&data)
+            .arg("-L")
+            .arg(scratch.join(lib))
+            .args(["--test", "--no-build-cache"])
+            .args(extra)
+            .arg("Extended::Only"))
+    };
+    let plain = install("plain", &[])?;
+    assert_eq!(plain.status.code(), Some(1), "{}", text(&plain));
+    let extended = install("extended", &["--extended-testing", "-v"])?;
+    let printed = text(&extended);
+    assert!(extended.status.success(), "{printed}");
+    assert!(
+        printed.contains("A/AL/ALICE/Extended-Only-0.1.tar.gz | ok 1 - extended")
+            || printed.contains("A/AL/ALICE/Extended-Only-0.1.tar.gz | t/basic.t .. ok"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("A/AL/ALICE/Extended-Only-0.1.tar.gz | perl Makefile.PL"),
+        "{printed}"
+    );
     Ok(())
 }

@@ -28,7 +28,9 @@ mod build_cache;
 mod installed;
 mod lock;
 mod perl;
+pub mod report;
 mod source;
+mod static_install;
 mod work;
 
 pub use build_cache::BuildCache;
@@ -146,6 +148,19 @@ pub struct InstallOptions {
     /// Targets named by their distribution file (`AUTHOR/Dist-1.0.tar.gz` or
     /// `A/AU/AUTHOR/Dist-1.0.tar.gz`): that release, whatever the index's latest is.
     pub dist_targets: Vec<String>,
+    /// Targets on disk: a distribution tarball or a directory holding `Makefile.PL`/`Build.PL`
+    /// (as `cpanm ./Foo-1.0.tar.gz` or `cpanm .`).
+    pub local_targets: Vec<PathBuf>,
+    /// Install the targets even when a sufficient version is already there (as `cpanm
+    /// --reinstall`); their dependencies are still taken as they are.
+    pub reinstall: bool,
+    /// Modules in the perl's vendor directories do not count as installed (cpm's
+    /// `--exclude-vendor`; what the benchmark uses so that every client builds the same set).
+    pub exclude_vendor: bool,
+    /// Set `EXTENDED_TESTING=1` for every step (the Lancaster consensus' extended context).
+    pub extended_testing: bool,
+    /// Hand each finished step's output to `events` (an event with step `log`), for `-v`.
+    pub show_logs: bool,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -194,6 +209,10 @@ pub struct InstallReport {
     /// Installed modules a release of the plan declares it breaks (`x_breaks`, `conflicts`);
     /// without `force` nothing is installed when there are any.
     pub breaks: Vec<String>,
+    /// With tests: every distribution configured here and what ran (what `--report` grades
+    /// and sends).
+    #[serde(skip)]
+    pub tested: Vec<TestedDist>,
 }
 
 impl InstallReport {
@@ -259,13 +278,45 @@ struct DistWork {
     prebuilt: bool,
     /// What its META says it breaks (`x_breaks`): module → range.
     breaks: BTreeMap<String, String>,
+    /// The configure, build and test runs, in order.
+    runs: Vec<StepRun>,
 }
 
 /// What a worker sends back.
 struct Done {
     task: DistTask,
     outcome: Result<StepResult, String>,
-    log: Option<String>,
+    log: Option<StepRun>,
+}
+
+/// One configure, build or test run of a distribution, as it ran: what CPAN::Reporter grades
+/// and a report carries.
+#[derive(Debug, Clone)]
+pub struct StepRun {
+    /// Which step.
+    pub step: Step,
+    /// The command line, as CPAN::Reporter records it (`perl Makefile.PL`, `make test`).
+    pub command: String,
+    /// Its output (stdout and stderr interleaved).
+    pub log: String,
+    /// Its exit code (`None`: killed, or stopped at the time limit).
+    pub exit_code: Option<i32>,
+    /// Stopped at the step's time limit.
+    pub timed_out: bool,
+    /// How long it ran.
+    pub elapsed: Duration,
+}
+
+/// A distribution that was configured, built and (with `--test`) tested here: its runs, in
+/// order, and its build directory (what grading looks at).
+#[derive(Debug, Clone)]
+pub struct TestedDist {
+    /// Its path below `authors/id/` (or the local target's path).
+    pub path: String,
+    /// What grading needs to know of its build directory.
+    pub build_dir: cpan_reporter::BuildDir,
+    /// The steps that ran.
+    pub runs: Vec<StepRun>,
 }
 
 enum StepResult {
@@ -303,15 +354,30 @@ pub fn install(
         Some((dirs, destdir)) => perl.global_target(*dirs, destdir.as_deref())?,
         None => LocalLib::new(&options.local_lib, &perl),
     };
-    let fetcher = Arc::new(Fetcher::new(
+    let mut fetcher = Fetcher::new(
         sources,
         DownloadCache::new(&options.cache_dir),
         options.verify,
-    ));
-    let index = fetcher.package_index()?;
-    // Distribution-file targets: the modules each provides are pinned to it.
+    );
     let mut pins: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
     let mut targets = targets.to_vec();
+    // Local targets: served by the fetcher from disk; the modules each provides are pinned to it.
+    let mut local_names: BTreeMap<String, LocalRelease> = BTreeMap::new();
+    for path in &options.local_targets {
+        let local = local_release(path, &options.work_dir)?;
+        fetcher.add_local(&local.id, local.path.clone());
+        for (module, _) in &local.provides {
+            pins.insert(module.clone(), (local.id.clone(), local.provides.clone()));
+        }
+        targets.push(
+            Requirement::parse(&local.main, "0", Phase::Runtime, Relationship::Requires)
+                .map_err(|error| InstallError::Target(format!("{}: {error}", path.display())))?,
+        );
+        local_names.insert(local.id.clone(), local);
+    }
+    let fetcher = Arc::new(fetcher);
+    let index = fetcher.package_index()?;
+    // Distribution-file targets: the modules each provides are pinned to it.
     for spec in &options.dist_targets {
         let (path, provides, main) = pinned_release(spec, &index, &fetcher, &options.work_dir)?;
         for (module, _) in &provides {
@@ -323,6 +389,7 @@ pub fn install(
         );
     }
     let targets = &targets[..];
+    let target_modules: BTreeSet<String> = targets.iter().map(|t| t.module().to_string()).collect();
     std::fs::create_dir_all(&options.work_dir).map_err(InstallError::io(format!(
         "creating {}",
         options.work_dir.display()
@@ -334,7 +401,11 @@ pub fn install(
             .map_or(0, |d| d.as_secs()),
         std::process::id()
     ));
-    let search_inc = local.search_inc(&perl);
+    let search_inc = if options.exclude_vendor {
+        local.search_inc_without_vendor(&perl)
+    } else {
+        local.search_inc(&perl)
+    };
     let mut oracle = perl::InstalledOracle::start(&perl, &search_inc)?;
     let build_cache = options.build_cache.as_deref().map(BuildCache::new);
     // Tests run on a fresh build (as cpm: its prebuilt distributions are off with --test); the
@@ -408,11 +479,13 @@ pub fn install(
                         } else {
                             installed_cache.get(&module).cloned().flatten()
                         };
-                        let sufficient = installed.as_deref().is_some_and(|version| {
-                            range
-                                .accepts_str(version)
-                                .unwrap_or(version == "undef" && range.as_string() == "0")
-                        });
+                        let reinstalled = options.reinstall && target_modules.contains(&module);
+                        let sufficient = !reinstalled
+                            && installed.as_deref().is_some_and(|version| {
+                                range
+                                    .accepts_str(version)
+                                    .unwrap_or(version == "undef" && range.as_string() == "0")
+                            });
                         if let (true, Some(version)) = (sufficient, installed) {
                             events(InstallEvent {
                                 step: "up-to-date".into(),
@@ -455,16 +528,22 @@ pub fn install(
                                 .resolve_failed(&module, "not in cpanfile.snapshot (--frozen)");
                             continue;
                         }
-                        let found = locked.or_else(|| {
-                            index.get(&module).map(|line| {
-                                let provides: Vec<(String, String)> = index
-                                    .provided_by(&line.path)
-                                    .into_iter()
-                                    .map(|p| (p.package.clone(), version_or_zero(&p.version)))
-                                    .collect();
-                                (line.path.clone(), provides)
-                            })
-                        });
+                        let found = match locked {
+                            Some(found) => Some(found),
+                            None => match choose_release(&module, &range, &index, &fetcher) {
+                                Ok(found) => found,
+                                Err(why) => {
+                                    events(InstallEvent {
+                                        step: "resolve".into(),
+                                        subject: module.clone(),
+                                        state: "failed",
+                                        detail: why.clone(),
+                                    });
+                                    scheduler.resolve_failed(&module, why);
+                                    continue;
+                                }
+                            },
+                        };
                         match found {
                             Some((path, provides)) => {
                                 let dist = DistId::new(path.clone());
@@ -581,7 +660,19 @@ pub fn install(
             };
             in_flight -= 1;
             let Done { task, outcome, log } = done;
-            if let Some(text) = &log {
+            if let Some(run) = log {
+                let text = run.log.clone();
+                if options.show_logs {
+                    events(InstallEvent {
+                        step: "log".into(),
+                        subject: task.dist.as_str().to_string(),
+                        state: "done",
+                        detail: format!("{}\n{}", run.command, run.log),
+                    });
+                }
+                if let Some(dist) = work.get_mut(&task.dist) {
+                    dist.runs.push(run);
+                }
                 let path = run_dir.join("logs").join(format!(
                     "{}.{}.log",
                     task.dist.as_str().replace('/', "_"),
@@ -612,7 +703,8 @@ pub fn install(
                     if let Some(dist) = work.get_mut(&task.dist) {
                         dist.root = Some(root);
                         dist.tool = Some(tool);
-                        dist.sha256 = Some(sha256);
+                        // A local directory has no tarball, so no digest (and no build cache).
+                        dist.sha256 = Some(sha256).filter(|sha256| !sha256.is_empty());
                         dist.prebuilt = prebuilt;
                         dist.breaks = breaks;
                     }
@@ -724,6 +816,18 @@ pub fn install(
                 continue;
             };
             let mut record = install_record(dist, &target_module, &index);
+            if let Some(local) = local_names.get(dist.as_str()) {
+                record.name = local.main.clone();
+                record.version = local.version.clone();
+                record.dist = format!("{}-{}", local.name, local.version);
+                record.provides = local
+                    .provides
+                    .iter()
+                    .map(|(package, version)| {
+                        (package.clone(), serde_json::json!({ "version": version }))
+                    })
+                    .collect();
+            }
             record.sha256 = sha256;
             events(InstallEvent {
                 step: "install".into(),
@@ -755,6 +859,22 @@ pub fn install(
                 }
             }
         }
+    }
+    if options.test {
+        // Read before the work directory goes: what grading looks at in each build directory.
+        report.tested = work
+            .iter()
+            .filter(|(_, dist)| !dist.runs.is_empty())
+            .map(|(path, dist)| TestedDist {
+                path: path.as_str().to_string(),
+                build_dir: dist
+                    .root
+                    .as_deref()
+                    .map(report::build_dir_facts)
+                    .unwrap_or_default(),
+                runs: dist.runs.clone(),
+            })
+            .collect();
     }
     let summary = scheduler.summary();
     if summary.is_success() && !options.dry_run {
@@ -873,6 +993,61 @@ fn step_done(events: &(dyn Fn(InstallEvent) + Sync), task: &DistTask) {
     });
 }
 
+/// A release chosen for a module: its path and what it provides (package, version).
+type ChosenRelease = (String, Vec<(String, String)>);
+
+/// The release that provides `module` in `range`: the indexed one when its version is in range,
+/// else the newest release in range from cpanmetadb's history (older versions a target pins).
+/// `Ok(None)`: no source knows the module; `Err`: it is known, but nothing is in range.
+fn choose_release(
+    module: &str,
+    range: &cpan_version::VersionRange,
+    index: &cpan_index::PackageIndex,
+    fetcher: &Fetcher,
+) -> Result<Option<ChosenRelease>, String> {
+    let in_range = |version: &str| {
+        range
+            .accepts_str(&version_or_zero(version))
+            .unwrap_or(false)
+    };
+    let indexed = index.get(module);
+    if let Some(line) = indexed {
+        if in_range(&line.version) || range.as_string() == "0" {
+            let provides = index
+                .provided_by(&line.path)
+                .into_iter()
+                .map(|p| (p.package.clone(), version_or_zero(&p.version)))
+                .collect();
+            return Ok(Some((line.path.clone(), provides)));
+        }
+    }
+    let history = fetcher.history(module);
+    if let Some((version, path)) = history.iter().rev().find(|(version, _)| in_range(version)) {
+        return Ok(Some((
+            path.clone(),
+            vec![(module.to_string(), version_or_zero(version))],
+        )));
+    }
+    match indexed {
+        Some(line) => Err(format!(
+            "{} wanted, but the index has {} ({}){}",
+            range.as_string(),
+            line.version,
+            line.path,
+            if history.is_empty() {
+                " and no source offers its history (cpanmetadb)"
+            } else {
+                " and no release in its history is in range"
+            }
+        )),
+        None if history.is_empty() => Ok(None),
+        None => Err(format!(
+            "{} wanted; no release in its history is in range",
+            range.as_string()
+        )),
+    }
+}
+
 fn version_or_zero(version: &str) -> String {
     if version == "undef" {
         "0".to_string()
@@ -931,13 +1106,16 @@ fn step_environment(
     if options.pureperl {
         extra.insert("PUREPERL_ONLY".to_string(), "1".to_string());
     }
+    if options.extended_testing {
+        extra.insert("EXTENDED_TESTING".to_string(), "1".to_string());
+    }
     let timeout = match step {
         Step::Configure => options.timeouts[0],
         Step::Test => options.timeouts[2],
         _ => options.timeouts[1],
     };
     StepEnvironment {
-        perl: perl.path.clone(),
+        perl: perl.executable.clone(),
         perl5lib,
         path,
         extra,
@@ -969,7 +1147,7 @@ fn run_job(
     task: &DistTask,
     job: Job,
     events: &(dyn Fn(InstallEvent) + Sync),
-) -> (Result<StepResult, String>, Option<String>) {
+) -> (Result<StepResult, String>, Option<StepRun>) {
     events(InstallEvent {
         step: task.step.as_str().to_string(),
         subject: task.dist.as_str().to_string(),
@@ -982,6 +1160,13 @@ fn run_job(
             prebuilt,
         } => {
             let path = task.dist.as_str();
+            if let Some(directory) = fetcher.local_directory(path) {
+                let dest = run_dir.join("build").join(path.replace('/', "_"));
+                return match copy_source_tree(directory, &dest) {
+                    Ok(()) => (fetched_result(dest, String::new(), false), None),
+                    Err(error) => (Err(error.to_string()), None),
+                };
+            }
             let fetched = match fetcher.fetch(path) {
                 Ok(fetched) => fetched,
                 Err(error) => return (Err(error.to_string()), None),
@@ -1026,40 +1211,8 @@ fn run_job(
                 Ok(root) => root,
                 Err(error) => return (Err(error.to_string()), None),
             };
-            let Some(tool) = BuildTool::of(&root) else {
-                return (
-                    Err("neither Build.PL nor Makefile.PL: riverpan cannot build it".into()),
-                    None,
-                );
-            };
-            let meta = read_prereqs(&root, false);
-            let mut requirements = meta.as_ref().map(requirements_of).unwrap_or_default();
-            let breaks = meta.map(|meta| meta.x_breaks).unwrap_or_default();
-            // A Build.PL-only distribution that declares no configure requirement still needs
-            // Module::Build (cpan-packaging.md; cpanm and cpm inject it the same way).
-            let configures_nothing = !requirements.iter().any(|r| {
-                r.phase() == Phase::Configure && r.relationship() == Relationship::Requires
-            });
-            if tool == BuildTool::ModuleBuild
-                && configures_nothing
-                && !root.join("Makefile.PL").is_file()
-            {
-                if let Ok(module_build) =
-                    Requirement::requires("Module::Build", "0.38", Phase::Configure)
-                {
-                    requirements.push(module_build);
-                }
-            }
             (
-                Ok(StepResult::Fetched {
-                    root,
-                    tool,
-                    requirements,
-                    from_cache: fetched.from_cache,
-                    sha256: fetched.sha256,
-                    prebuilt: false,
-                    breaks,
-                }),
+                fetched_result(root, fetched.sha256, fetched.from_cache),
                 None,
             )
         }
@@ -1070,6 +1223,30 @@ fn run_job(
             store,
         } => {
             let perl = environment.perl.clone();
+            if tool == BuildTool::Static {
+                let output = match task.step {
+                    Step::Configure => static_install::configure(&root),
+                    Step::Build => {
+                        let name = read_prereqs(&root, true)
+                            .and_then(|meta| meta.name)
+                            .unwrap_or_default();
+                        static_install::build(&root, &name, &perl)
+                    }
+                    _ => static_install::test_arguments(&root).and_then(|arguments| {
+                        let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+                        run_step(&root, &perl, &arguments, &environment)
+                    }),
+                };
+                let command = match task.step {
+                    Step::Configure => "riverpan static install: configure",
+                    Step::Build => "riverpan static install: build",
+                    _ => "perl -MTAP::Harness::Env (static install test)",
+                };
+                return match output {
+                    Ok(output) => step_outcome(task.step, command, &root, output, store),
+                    Err(error) => (Err(error.to_string()), None),
+                };
+            }
             let (program, args): (PathBuf, Vec<&str>) = match (task.step, tool) {
                 (Step::Configure, BuildTool::ModuleBuild) => (perl, vec!["Build.PL"]),
                 (Step::Configure, BuildTool::MakeMaker) => (perl, vec!["Makefile.PL"]),
@@ -1083,7 +1260,7 @@ fn run_job(
             if task.step == Step::Configure && environment.extra.contains_key("PUREPERL_ONLY") {
                 args.push(match tool {
                     BuildTool::ModuleBuild => "--pureperl-only",
-                    BuildTool::MakeMaker => "PUREPERL_ONLY=1",
+                    _ => "PUREPERL_ONLY=1",
                 });
             }
             if task.step == Step::Configure {
@@ -1092,35 +1269,223 @@ fn run_job(
                     BuildTool::ModuleBuild => {
                         ["--config", "installman1dir=", "--config", "installman3dir="].as_slice()
                     }
-                    BuildTool::MakeMaker => {
-                        ["INSTALLMAN1DIR=none", "INSTALLMAN3DIR=none"].as_slice()
-                    }
+                    _ => ["INSTALLMAN1DIR=none", "INSTALLMAN3DIR=none"].as_slice(),
                 });
             }
-            let output = match run_step(&root, &program, &args, &environment) {
-                Ok(output) => output,
-                Err(error) => return (Err(error.to_string()), None),
-            };
-            if !output.success {
-                let tail: Vec<&str> = output.log.lines().rev().take(8).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                return (Err(tail.join("\n")), Some(output.log));
-            }
-            let result = match task.step {
-                Step::Configure => StepResult::Configured(
-                    read_prereqs(&root, true)
-                        .map(|meta| requirements_of(&meta))
-                        .unwrap_or_default(),
+            let command = format!(
+                "{} {}",
+                program.file_name().map_or_else(
+                    || program.display().to_string(),
+                    |name| name.to_string_lossy().into_owned()
                 ),
-                Step::Build => {
-                    if let Some((key, cache)) = store {
-                        cache.store(&key, &root);
-                    }
-                    StepResult::Built
-                }
-                _ => StepResult::Tested,
-            };
-            (Ok(result), Some(output.log))
+                args.join(" ")
+            );
+            match run_step(&root, &program, &args, &environment) {
+                Ok(output) => step_outcome(task.step, command.trim(), &root, output, store),
+                Err(error) => (Err(error.to_string()), None),
+            }
         }
     }
+}
+
+/// A finished step's result for the scheduler (its log kept): the requirements MYMETA states
+/// after configure; a build kept in the build cache.
+fn step_outcome(
+    step: Step,
+    command: &str,
+    root: &Path,
+    output: work::StepOutput,
+    store: Option<(String, BuildCache)>,
+) -> (Result<StepResult, String>, Option<StepRun>) {
+    let run = StepRun {
+        step,
+        command: command.to_string(),
+        log: output.log,
+        exit_code: output.exit_code,
+        timed_out: output.timed_out,
+        elapsed: output.elapsed,
+    };
+    if !output.success {
+        let tail: Vec<&str> = run.log.lines().rev().take(8).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return (Err(tail.join("\n")), Some(run));
+    }
+    let result = match step {
+        Step::Configure => StepResult::Configured(
+            read_prereqs(root, true)
+                .map(|meta| requirements_of(&meta))
+                .unwrap_or_default(),
+        ),
+        Step::Build => {
+            if let Some((key, cache)) = store {
+                cache.store(&key, root);
+            }
+            StepResult::Built
+        }
+        _ => StepResult::Tested,
+    };
+    (Ok(result), Some(run))
+}
+
+/// What a fetched (or copied) source tree tells the scheduler: how it is built, its configure
+/// requirements from META, its `x_breaks`.
+fn fetched_result(root: PathBuf, sha256: String, from_cache: bool) -> Result<StepResult, String> {
+    let meta = read_prereqs(&root, false);
+    let static_install = meta.as_ref().is_some_and(static_install::opts_in);
+    let tool = match BuildTool::of(&root) {
+        _ if static_install => BuildTool::Static,
+        Some(tool) => tool,
+        None => return Err("neither Build.PL nor Makefile.PL: riverpan cannot build it".into()),
+    };
+    let mut requirements = meta.as_ref().map(requirements_of).unwrap_or_default();
+    if static_install {
+        // Nothing runs at configure time, so nothing is needed for it (as cpm).
+        requirements.retain(|r| r.phase() != Phase::Configure);
+    }
+    let breaks = meta.map(|meta| meta.x_breaks).unwrap_or_default();
+    // A Build.PL-only distribution that declares no configure requirement still needs
+    // Module::Build (cpan-packaging.md; cpanm and cpm inject it the same way).
+    let configures_nothing = !requirements
+        .iter()
+        .any(|r| r.phase() == Phase::Configure && r.relationship() == Relationship::Requires);
+    if tool == BuildTool::ModuleBuild && configures_nothing && !root.join("Makefile.PL").is_file() {
+        if let Ok(module_build) = Requirement::requires("Module::Build", "0.38", Phase::Configure) {
+            requirements.push(module_build);
+        }
+    }
+    Ok(StepResult::Fetched {
+        root,
+        tool,
+        requirements,
+        from_cache,
+        sha256,
+        prebuilt: false,
+        breaks,
+    })
+}
+
+/// A local target, read before planning.
+struct LocalRelease {
+    /// Its distribution id: the absolute path.
+    id: String,
+    /// The file or directory.
+    path: PathBuf,
+    /// Its distribution name (from META, else the file or directory name).
+    name: String,
+    /// Its version.
+    version: String,
+    /// Its main module, the target the plan resolves.
+    main: String,
+    /// What it provides (META's `provides`, and its main module).
+    provides: Vec<(String, String)>,
+}
+
+/// Read a local target: a tarball (expanded with `cpan-archive`'s limits into a scratch
+/// directory, then removed) or a directory with `Makefile.PL`/`Build.PL`.
+fn local_release(path: &Path, work_dir: &Path) -> Result<LocalRelease, InstallError> {
+    let absolute = std::fs::canonicalize(path)
+        .map_err(InstallError::io(format!("reading {}", path.display())))?;
+    let file_name = absolute
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (root, scratch) = if absolute.is_dir() {
+        (absolute.clone(), None)
+    } else {
+        let bytes = source::read_bounded(&absolute)?;
+        std::fs::create_dir_all(work_dir)
+            .map_err(InstallError::io(format!("creating {}", work_dir.display())))?;
+        let scratch = work_dir.join(format!(
+            ".local-{}-{}",
+            std::process::id(),
+            &sha256_hex(&bytes)[..16]
+        ));
+        (expand(&file_name, &bytes, &scratch)?, Some(scratch))
+    };
+    let buildable = BuildTool::of(&root).is_some();
+    let meta = read_prereqs(&root, false);
+    if let Some(scratch) = scratch {
+        let _ = std::fs::remove_dir_all(scratch);
+    }
+    if !buildable {
+        return Err(InstallError::Target(format!(
+            "{}: neither Build.PL nor Makefile.PL: not a distribution riverpan can build",
+            path.display()
+        )));
+    }
+    let info = cpan_distname::DistnameInfo::new(&format!("authors/id/L/LO/LOCAL/{file_name}"));
+    let name = meta
+        .as_ref()
+        .and_then(|meta| meta.name.clone())
+        .or_else(|| info.dist().map(str::to_string))
+        .unwrap_or_else(|| file_name.clone());
+    let version = meta
+        .as_ref()
+        .and_then(|meta| meta.version.clone())
+        .or_else(|| info.version().map(str::to_string))
+        .unwrap_or_else(|| "0".to_string());
+    let main = name.replace('-', "::");
+    let mut provides: Vec<(String, String)> = meta
+        .map(|meta| {
+            meta.provides
+                .iter()
+                .map(|(p, v)| (p.clone(), v.version.clone().unwrap_or_else(|| "0".into())))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !provides.iter().any(|(p, _)| *p == main) {
+        provides.push((main.clone(), version.clone()));
+    }
+    Ok(LocalRelease {
+        id: absolute.to_string_lossy().into_owned(),
+        path: absolute,
+        name,
+        version,
+        main,
+        provides,
+    })
+}
+
+/// Copy a local distribution's directory into the work directory, so the build leaves the
+/// user's tree as it was: regular files and directories only (no symbolic links), without
+/// version-control directories and the outputs of an earlier build or install.
+fn copy_source_tree(from: &Path, to: &Path) -> Result<(), InstallError> {
+    std::fs::create_dir_all(to).map_err(InstallError::io(format!("creating {}", to.display())))?;
+    // The work directory may lie inside the tree (a cache below the project): never copy it.
+    let destination = std::fs::canonicalize(to).unwrap_or_else(|_| to.to_path_buf());
+    copy_tree_below(from, to, true, &destination)
+}
+
+fn copy_tree_below(
+    from: &Path,
+    to: &Path,
+    top: bool,
+    destination: &Path,
+) -> Result<(), InstallError> {
+    const SKIPPED: &[&str] = &[".git", ".svn", ".hg", "blib", "_build", "local", ".build"];
+    std::fs::create_dir_all(to).map_err(InstallError::io(format!("creating {}", to.display())))?;
+    let entries =
+        std::fs::read_dir(from).map_err(InstallError::io(format!("reading {}", from.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(InstallError::io(format!("reading {}", from.display())))?;
+        let name = entry.file_name();
+        if (top && SKIPPED.iter().any(|skipped| name == *skipped))
+            || destination.starts_with(entry.path())
+        {
+            continue;
+        }
+        let kind = entry.file_type().map_err(InstallError::io(format!(
+            "reading {}",
+            entry.path().display()
+        )))?;
+        if kind.is_dir() {
+            copy_tree_below(&entry.path(), &to.join(&name), false, destination)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(&name)).map_err(InstallError::io(format!(
+                "copying {}",
+                entry.path().display()
+            )))?;
+        }
+    }
+    Ok(())
 }

@@ -13,6 +13,8 @@ use crate::InstallError;
 pub struct Perl {
     /// Its path (as given, or `perl` on `PATH`).
     pub path: PathBuf,
+    /// Its `$^X`: the absolute path of the executable (scripts' `#!` lines name it).
+    pub executable: PathBuf,
     /// `$Config{version}`, e.g. `5.36.0`.
     pub version: String,
     /// `$Config{archname}`, e.g. `x86_64-linux-gnu-thread-multi`.
@@ -20,6 +22,8 @@ pub struct Perl {
     /// The directories of the perl itself that count as "already installed" for a
     /// self-contained local lib (as `cpanm -L` and cpm): vendor and core, not site.
     pub core_inc: Vec<PathBuf>,
+    /// Which of `core_inc` are the vendor directories (what the OS packages install).
+    pub vendor_inc: Vec<PathBuf>,
     /// SHA-256 of the perl's path and `Config::myconfig()`: two perls built differently never
     /// share a build.
     pub identity: String,
@@ -29,7 +33,8 @@ impl Perl {
     /// Asks `path` once.
     pub fn probe(path: &Path) -> Result<Perl, InstallError> {
         const SCRIPT: &str = r#"use Config; print join("\n", $Config{version}, $Config{archname},
-            grep { defined && length } @Config{qw(vendorarchexp vendorlibexp archlibexp privlibexp)}), "\n";
+            (map { "vendor:$_" } grep { defined && length } @Config{qw(vendorarchexp vendorlibexp)}),
+            grep { defined && length } @Config{qw(archlibexp privlibexp)}), "\n";
             print "--\n", $^X, "\n", Config::myconfig();"#;
         let output = Command::new(path)
             .args(["-e", SCRIPT])
@@ -48,6 +53,11 @@ impl Perl {
         let text = String::from_utf8_lossy(&output.stdout);
         let (text, config) = text.split_once("\n--\n").unwrap_or((&text, ""));
         let identity = crate::source::sha256_hex(config.as_bytes());
+        let executable = config
+            .lines()
+            .next()
+            .filter(|line| line.starts_with('/'))
+            .map_or_else(|| path.to_path_buf(), PathBuf::from);
         let mut lines = text.lines();
         let (Some(version), Some(archname)) = (lines.next(), lines.next()) else {
             return Err(InstallError::Perl(format!(
@@ -55,11 +65,24 @@ impl Perl {
                 path.display()
             )));
         };
+        let core_inc: Vec<(bool, PathBuf)> = lines
+            .by_ref()
+            .map(|line| match line.strip_prefix("vendor:") {
+                Some(dir) => (true, PathBuf::from(dir)),
+                None => (false, PathBuf::from(line)),
+            })
+            .collect();
         Ok(Perl {
             path: path.to_path_buf(),
+            executable,
             version: version.to_string(),
             archname: archname.to_string(),
-            core_inc: lines.map(PathBuf::from).collect(),
+            vendor_inc: core_inc
+                .iter()
+                .filter(|(vendor, _)| *vendor)
+                .map(|(_, dir)| dir.clone())
+                .collect(),
+            core_inc: core_inc.into_iter().map(|(_, dir)| dir).collect(),
             identity,
         })
     }
@@ -272,6 +295,14 @@ impl LocalLib {
         inc.extend(perl.core_inc.iter().cloned());
         inc
     }
+
+    /// As [`LocalLib::search_inc`] without the vendor directories (`--exclude-vendor`, as cpm's:
+    /// what the OS packages does not count as installed).
+    pub fn search_inc_without_vendor(&self, perl: &Perl) -> Vec<PathBuf> {
+        let mut inc = self.search_inc(perl);
+        inc.retain(|dir| !perl.vendor_inc.contains(dir));
+        inc
+    }
 }
 
 /// What the final install records for a distribution (cpanm's and cpm's
@@ -296,9 +327,11 @@ pub struct InstallRecord {
     pub sha256: Option<String>,
 }
 
-/// Installs built distributions into `target`, in order, with one perl process running
-/// `ExtUtils::Install` for each (what [`install_built`] does for one, without starting perl
-/// again for every distribution). Returns, per distribution, `Ok` or the installer's error.
+/// Installs built distributions into `target`, in order, each atomically: one perl process
+/// runs `ExtUtils::Install` for every distribution into a staging directory of its own beside
+/// the target (so a failing installer leaves nothing of that distribution in the target), then
+/// each staged file is renamed into place and its `.packlist` written with the final paths.
+/// Returns, per distribution, `Ok` or why it was not installed.
 pub fn install_all_built(
     perl: &Perl,
     target: &LocalLib,
@@ -313,6 +346,17 @@ pub fn install_all_built(
           chdir $start; my $error = $@; $error =~ s/\s+/ /g;
           print "\x01riverpan\t$n\t", ($ok ? "ok" : "failed\t$error"), "\n" }"#;
     use std::io::Write;
+    // Beside the target's files (same file system, so renames are atomic); a dot directory, so
+    // nothing left by a crash is ever loaded as a module.
+    let staging = target
+        .arch
+        .join(format!(".riverpan-staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)
+        .map_err(InstallError::io(format!("creating {}", staging.display())))?;
+    let stages: Vec<Stage> = (0..dists.len())
+        .map(|n| Stage::new(&staging.join(n.to_string())))
+        .collect();
     let mut child = Command::new(&perl.path)
         .arg("-e")
         .arg(SCRIPT)
@@ -323,21 +367,18 @@ pub fn install_all_built(
         .spawn()
         .map_err(InstallError::io("running ExtUtils::Install"))?;
     let mut input = String::new();
-    for (n, (root, record)) in dists.iter().enumerate() {
-        let packlist = target
-            .arch
-            .join("auto")
-            .join(record.name.replace("::", "/"))
-            .join(".packlist");
+    for (n, ((root, record), stage)) in dists.iter().zip(&stages).enumerate() {
         let fields = [
             n.to_string(),
             root.to_string_lossy().into_owned(),
-            target.lib.to_string_lossy().into_owned(),
-            target.arch.to_string_lossy().into_owned(),
-            target.bin.to_string_lossy().into_owned(),
-            packlist.to_string_lossy().into_owned(),
+            stage.lib.to_string_lossy().into_owned(),
+            stage.arch.to_string_lossy().into_owned(),
+            stage.bin.to_string_lossy().into_owned(),
+            stage.packlist.to_string_lossy().into_owned(),
         ];
         if fields.iter().any(|f| f.contains(['\t', '\n'])) {
+            let _ = child.kill();
+            let _ = std::fs::remove_dir_all(&staging);
             return Err(InstallError::Install {
                 dist: record.dist.clone(),
                 why: "a path with a tab or a line break".into(),
@@ -354,7 +395,7 @@ pub fn install_all_built(
     let output = child
         .wait_with_output()
         .map_err(InstallError::io("running ExtUtils::Install"))?;
-    let mut results: Vec<Result<(), String>> =
+    let mut staged: Vec<Result<(), String>> =
         vec![Err("the installer stopped before it".to_string()); dists.len()];
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Some(rest) = line.strip_prefix("\x01riverpan\t") else {
@@ -364,20 +405,183 @@ pub fn install_all_built(
         let (Some(n), Some(state)) = (parts.next(), parts.next()) else {
             continue;
         };
-        let Some((index, (root, record))) = n
-            .parse::<usize>()
-            .ok()
-            .and_then(|index| dists.get(index).map(|dist| (index, dist)))
-        else {
+        let Some(index) = n.parse::<usize>().ok().filter(|index| *index < dists.len()) else {
             continue;
         };
-        results[index] = if state == "ok" {
-            write_meta(target, root, record)
+        staged[index] = if state == "ok" {
+            Ok(())
         } else {
             Err(parts.next().unwrap_or("failed").to_string())
         };
     }
+    // In dependency order: a distribution reaches the target only once it is wholly staged.
+    let results = staged
+        .into_iter()
+        .zip(dists.iter().zip(&stages))
+        .map(|(staged, ((root, record), stage))| {
+            staged?;
+            stage.move_into(target, record)?;
+            write_meta(target, root, record)
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&staging);
     Ok(results)
+}
+
+/// One distribution's staging directory: what `ExtUtils::Install` fills instead of the target.
+struct Stage {
+    lib: PathBuf,
+    arch: PathBuf,
+    bin: PathBuf,
+    packlist: PathBuf,
+}
+
+impl Stage {
+    fn new(dir: &Path) -> Stage {
+        Stage {
+            lib: dir.join("lib"),
+            arch: dir.join("arch"),
+            bin: dir.join("bin"),
+            packlist: dir.join("packlist"),
+        }
+    }
+
+    /// Renames every staged file into the target and writes the `.packlist` with the final
+    /// paths.
+    fn move_into(&self, target: &LocalLib, record: &InstallRecord) -> Result<(), String> {
+        let mut moves = Vec::new();
+        for (from, to) in [
+            (&self.lib, &target.lib),
+            (&self.arch, &target.arch),
+            (&self.bin, &target.bin),
+        ] {
+            for relative in staged_files(from) {
+                moves.push((from.join(&relative), to.join(&relative)));
+            }
+        }
+        // First every directory: what fails here (a file in the way, no permission) fails
+        // before a single file of the distribution has reached the target.
+        let mut created: Vec<PathBuf> = Vec::new();
+        let prepared = moves.iter().try_for_each(|(_, destination)| {
+            if let Some(dir) = destination.parent() {
+                let mut first_missing = None;
+                for ancestor in dir.ancestors() {
+                    if ancestor.exists() {
+                        break;
+                    }
+                    first_missing = Some(ancestor.to_path_buf());
+                }
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+                created.extend(first_missing);
+            }
+            if destination.is_dir() {
+                return Err(format!("{} is a directory", destination.display()));
+            }
+            Ok(())
+        });
+        if let Err(error) = prepared {
+            // Take back the (still empty) directories made for it.
+            for dir in created.iter().rev() {
+                remove_empty_dirs(dir);
+            }
+            return Err(error);
+        }
+        for (source, destination) in &moves {
+            move_file(source, destination)
+                .map_err(|e| format!("installing {}: {e}", destination.display()))?;
+        }
+        if let Ok(text) = std::fs::read_to_string(&self.packlist) {
+            // ExtUtils::Install listed the staged paths; the packlist names the final ones.
+            let mut fixed = String::with_capacity(text.len());
+            for line in text.lines() {
+                let mut line = line.to_string();
+                for (from, to) in [
+                    (&self.arch, &target.arch),
+                    (&self.lib, &target.lib),
+                    (&self.bin, &target.bin),
+                ] {
+                    let from = from.to_string_lossy();
+                    if let Some(rest) = line.strip_prefix(from.as_ref()) {
+                        line = format!("{}{rest}", to.to_string_lossy());
+                        break;
+                    }
+                }
+                fixed.push_str(&line);
+                fixed.push('\n');
+            }
+            let packlist = target
+                .arch
+                .join("auto")
+                .join(record.name.replace("::", "/"))
+                .join(".packlist");
+            if let Some(dir) = packlist.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            }
+            let temporary = packlist.with_extension(format!("riverpan-{}", std::process::id()));
+            std::fs::write(&temporary, fixed)
+                .and_then(|()| std::fs::rename(&temporary, &packlist))
+                .map_err(|e| format!("writing {}: {e}", packlist.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes `dir` and the directories below it when they hold no file.
+fn remove_empty_dirs(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                remove_empty_dirs(&entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+/// Regular files and symbolic links below `dir`, relative to it.
+fn staged_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(dir.join(&relative)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = relative.join(entry.file_name());
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push(path),
+                Ok(_) => found.push(path),
+                Err(_) => {}
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Renames `from` to `to` (replacing it); across file systems, copies beside `to` first and
+/// renames that, so `to` is never half written.
+fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    match std::fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(error) if error.raw_os_error() == Some(18) => {
+            let temporary = to.with_file_name(format!(
+                ".{}.riverpan-{}",
+                to.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                std::process::id()
+            ));
+            std::fs::copy(from, &temporary)?;
+            std::fs::rename(&temporary, to)?;
+            std::fs::remove_file(from)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Writes a distribution's `.meta/<distvname>/{install.json,MYMETA.json}`.

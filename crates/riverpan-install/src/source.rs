@@ -193,6 +193,8 @@ pub struct Fetcher {
     cache: DownloadCache,
     verify: bool,
     checksums: Mutex<BTreeMap<String, BTreeMap<String, cpan_index::ChecksumRecord>>>,
+    /// Local targets (a tarball or a directory on disk) by their distribution id.
+    locals: BTreeMap<String, PathBuf>,
 }
 
 impl Fetcher {
@@ -203,7 +205,22 @@ impl Fetcher {
             cache,
             verify,
             checksums: Mutex::new(BTreeMap::new()),
+            locals: BTreeMap::new(),
         }
+    }
+
+    /// Serve the distribution `id` from the file or directory `path` (a local target: the user
+    /// named it, so nothing verifies it against CHECKSUMS).
+    pub fn add_local(&mut self, id: &str, path: PathBuf) {
+        self.locals.insert(id.to_string(), path);
+    }
+
+    /// The directory a local distribution `id` is built from, when it is one.
+    pub fn local_directory(&self, id: &str) -> Option<&Path> {
+        self.locals
+            .get(id)
+            .map(PathBuf::as_path)
+            .filter(|path| path.is_dir())
     }
 
     /// The sources.
@@ -250,6 +267,25 @@ impl Fetcher {
         merged.ok_or(InstallError::NoSource)
     }
 
+    /// Every release that ever held `module` in the index, oldest first, as `(version, path)`,
+    /// from the first HTTP source that offers cpanmetadb's `/v1.0/history/{module}` (a riverpan
+    /// does). Local trees keep no history: empty.
+    pub fn history(&self, module: &str) -> Vec<(String, String)> {
+        for source in &self.sources {
+            if !matches!(source, Source::Http { .. }) {
+                continue;
+            }
+            let Ok(Some(bytes)) = source.get(&format!("v1.0/history/{module}")) else {
+                continue;
+            };
+            let rows = parse_history(&String::from_utf8_lossy(&bytes), module);
+            if !rows.is_empty() {
+                return rows;
+            }
+        }
+        Vec::new()
+    }
+
     /// The CHECKSUMS of the author directory `dir` (`A/AU/AUTHOR[/sub]`) in the first source
     /// that has one.
     fn checksums_of(
@@ -284,6 +320,15 @@ impl Fetcher {
 
     /// The distribution file `path` (below `authors/id/`), verified and cached.
     pub fn fetch(&self, path: &str) -> Result<Fetched, InstallError> {
+        if let Some(file) = self.locals.get(path) {
+            let bytes = read_bounded(file)?;
+            return Ok(Fetched {
+                sha256: sha256_hex(&bytes),
+                bytes,
+                from_cache: false,
+                verified: false,
+            });
+        }
         let (dir, name) = path
             .rsplit_once('/')
             .ok_or_else(|| InstallError::Verification {
@@ -346,5 +391,60 @@ impl Fetcher {
                 .join(", "),
             why: format!("no source has authors/id/{path}"),
         })
+    }
+}
+
+/// A local file, refused above [`MAX_DOWNLOAD`] bytes.
+pub fn read_bounded(file: &Path) -> Result<Vec<u8>, InstallError> {
+    let failed = InstallError::io(format!("reading {}", file.display()));
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|opened| opened.take(MAX_DOWNLOAD + 1).read_to_end(&mut bytes))
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_DOWNLOAD {
+        return Err(InstallError::Target(format!(
+            "{} is larger than 256 MiB",
+            file.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// cpanmetadb's history answer: 02packages lines (`Module  version  A/AU/AUTHOR/Dist-1.0.tar.gz`)
+/// for `module`; other lines are ignored.
+pub fn parse_history(text: &str, module: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (package, version, path) = (fields.next()?, fields.next()?, fields.next()?);
+            (package == module && fields.next().is_none() && path.contains('/'))
+                .then(|| (version.to_string(), path.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::parse_history;
+
+    #[test]
+    fn history_lines_are_read_and_others_ignored() {
+        let text = "Foo::Bar                         1.0  A/AL/ALICE/Foo-Bar-1.0.tar.gz\n\
+                    Foo::Bar                         undef  A/AL/ALICE/Foo-Bar-0.9.tar.gz\n\
+                    Other                            1.0  A/AL/ALICE/Other-1.0.tar.gz\n\
+                    <html>not found</html>\n";
+        assert_eq!(
+            parse_history(text, "Foo::Bar"),
+            [
+                (
+                    "1.0".to_string(),
+                    "A/AL/ALICE/Foo-Bar-1.0.tar.gz".to_string()
+                ),
+                (
+                    "undef".to_string(),
+                    "A/AL/ALICE/Foo-Bar-0.9.tar.gz".to_string()
+                )
+            ]
+        );
     }
 }

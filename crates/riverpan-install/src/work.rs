@@ -106,6 +106,10 @@ pub struct StepOutput {
     pub log: String,
     /// How long it ran.
     pub elapsed: Duration,
+    /// Its exit code (`None`: killed by a signal, or stopped at the time limit).
+    pub exit_code: Option<i32>,
+    /// Stopped because it ran past the step's time limit.
+    pub timed_out: bool,
 }
 
 /// Runs `program args` in `dir` with the toolchain environment (cpan-packaging.md; the
@@ -207,6 +211,8 @@ pub fn run_step(
         success,
         log: text,
         elapsed: started.elapsed(),
+        exit_code: status.and_then(|status| status.code()),
+        timed_out: status.is_none(),
     })
 }
 
@@ -239,6 +245,9 @@ pub enum BuildTool {
     ModuleBuild,
     /// `perl Makefile.PL`, `make`, `make test`.
     MakeMaker,
+    /// META's `x_static_install: 1`: configured and built by riverpan itself, tested with
+    /// `TAP::Harness::Env` (see `static_install`).
+    Static,
 }
 
 impl BuildTool {

@@ -30,6 +30,7 @@ mod deletion;
 mod ids;
 mod import;
 mod mail;
+pub mod permissions;
 mod publish;
 mod river;
 pub use check::{ConsistencyReport, Inconsistency};
@@ -100,6 +101,9 @@ pub enum RepositoryError {
     /// The change conflicts with the current state (decided already, an id that uploaded).
     #[error("{0}")]
     Conflict(String),
+    /// A permission operation was refused; nothing changed.
+    #[error("{0}")]
+    PermissionRefused(permissions::PermRefusal),
 }
 
 fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> RepositoryError {
@@ -278,6 +282,55 @@ impl Repository {
         self.change_permissions(package, userid, action, |state| {
             state.grant(package, userid, first_come)
         })
+    }
+
+    /// Seeds many permissions at once, as an administrator's grants, in one transaction: rows
+    /// `(package, userid, first_come)` as 06perms lists them (`f`/`m` first-come, `c`
+    /// co-maint). Unknown authors are registered (as `import` registers a tree's authors), so a
+    /// private CPAN can take PAUSE's 06perms before its first import. Returns the rows applied.
+    pub fn import_permissions(
+        &mut self,
+        rows: &[(String, String, bool)],
+    ) -> Result<usize, RepositoryError> {
+        for (_, userid, _) in rows {
+            check_userid(userid)?;
+        }
+        let now = self.now();
+        let names: BTreeSet<String> = rows.iter().map(|(p, _, _)| p.to_lowercase()).collect();
+        let tx = self.store.index_transaction()?;
+        let mut authors_added = false;
+        for (package, userid, first_come) in rows {
+            if tx.author(userid)?.is_none() {
+                tx.upsert_author(
+                    &AuthorRecord {
+                        userid: userid.clone(),
+                        fullname: userid.clone(),
+                        email: None,
+                        pumpking: false,
+                    },
+                    now,
+                )?;
+                authors_added = true;
+            }
+            let action = if *first_come {
+                "first-come"
+            } else {
+                "co-maint"
+            };
+            tx.record_admin_grant(package, userid, action)?;
+        }
+        if authors_added {
+            tx.bump_counter(publish::AUTHORS_COUNTER)?;
+        }
+        tx.bump_generation()?;
+        let mut state = load_state(&tx, &names)?;
+        for (package, userid, first_come) in rows {
+            state.grant(package, userid, *first_come);
+        }
+        apply_changes(&tx, state.take_changes())?;
+        tx.commit()?;
+        self.publish_scoped(publish::ChecksumScope::Only(&BTreeSet::new()))?;
+        Ok(rows.len())
     }
 
     /// Takes every permission of `userid` on `package` away.

@@ -95,6 +95,9 @@ pub enum TokenScope {
     /// `upload:Foo::*,Bar`: only distributions whose main package (the dist name with `-` as
     /// `::`) is one of the names, or inside one of the `Name::*` namespaces.
     UploadLimited(Vec<String>),
+    /// `perms`: permission management only (`/api/v1/permissions/…`, transfers, adoptions);
+    /// no uploads or deletions.
+    Perms,
 }
 
 impl TokenScope {
@@ -104,9 +107,12 @@ impl TokenScope {
         if text == "upload" || text == "upload:distributions" {
             return Ok(TokenScope::Upload);
         }
+        if text == "perms" {
+            return Ok(TokenScope::Perms);
+        }
         let Some(list) = text.strip_prefix("upload:") else {
             return Err(CredentialError::BadScope(format!(
-                "unknown token scope {text:?}: use `upload` or `upload:Foo::*,Bar`"
+                "unknown token scope {text:?}: use `upload`, `upload:Foo::*,Bar` or `perms`"
             )));
         };
         let mut patterns = Vec::new();
@@ -135,6 +141,7 @@ impl TokenScope {
     pub fn allows_package(&self, package: &str) -> bool {
         match self {
             TokenScope::Upload => true,
+            TokenScope::Perms => false,
             TokenScope::UploadLimited(patterns) => {
                 patterns
                     .iter()
@@ -157,6 +164,7 @@ impl std::fmt::Display for TokenScope {
         match self {
             TokenScope::Upload => f.write_str("upload"),
             TokenScope::UploadLimited(patterns) => write!(f, "upload:{}", patterns.join(",")),
+            TokenScope::Perms => f.write_str("perms"),
         }
     }
 }
@@ -475,6 +483,8 @@ mod tests {
         assert!(scope.allows_package("Bar"));
         assert!(!scope.allows_package("Bar::Baz"));
         assert!(TokenScope::parse("delete").is_err());
+        assert_eq!(TokenScope::parse("perms")?, TokenScope::Perms);
+        assert!(!TokenScope::Perms.allows_package("Foo"));
         assert!(TokenScope::parse("upload:").is_err());
         assert!(TokenScope::parse("upload:Foo-Bar").is_err());
         Ok(())

@@ -8,6 +8,7 @@
 //! | `api`, `openapi` | the JSON API `/api/v1/…` and its OpenAPI document |
 //! | `upload`, `deletion` | `POST /pause/authenquery`, `POST /api/upload`, `/api/v1/deletions` |
 //! | `lifecycle_api` | id requests, account states, deleting an id, inactive ids, the cleanup opt-out (`/api/v1/id-requests…`, `/api/v1/accounts/…`, `/api/v1/ids/inactive`, `/api/v1/authors/{id}/cleanup`) |
+//! | `permissions` | permission management: `/api/v1/permissions/{package}/…`, `/api/v1/distributions/{name}/permissions/…`, transfers, adoptions |
 //! | `testers`, `testers_read` | CPAN Testers: Metabase protocol, `/v3/…`, legacy feeds, BBC |
 //! | `river` | `/api/v1/river…`, `/api/v1/rdeps/…` |
 //! | `web` | the HTML pages (`/`, `/dist/…`, `/bbc`, `/river`, `/status`, `/account`, `/request-id`, `/admin/…`, …) |
@@ -32,6 +33,7 @@ mod metadb;
 mod metrics;
 mod mirror;
 mod openapi;
+mod permissions;
 mod queue;
 mod river;
 mod status;
@@ -172,6 +174,7 @@ pub fn router(state: ServerState) -> Router {
         .merge(openapi::routes())
         .merge(upload::routes())
         .merge(lifecycle_api::routes())
+        .merge(permissions::routes())
         .merge(river::routes())
         .merge(web::routes(&state))
         // CPAN Testers: ingestion and the read side, with CORS as api.cpantesters.org has it.

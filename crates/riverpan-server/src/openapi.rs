@@ -209,6 +209,7 @@ pub(crate) fn document(version: &str) -> Value {
     }
     paths.insert("/api/v1/uploads/{id}".into(), upload_path);
     river_paths(&mut paths);
+    permission_paths(&mut paths);
     paths.insert(
         "/api/v1/reports/{id}".into(),
         json!({ "get": {
@@ -309,6 +310,9 @@ pub(crate) fn document(version: &str) -> Value {
             { "name": "api", "description": "The JSON API." },
             { "name": "upload", "description": "PAUSE-compatible uploads and deletions." },
             { "name": "accounts", "description": "The author life-cycle: id requests, account states, deleting ids, inactive ids, the cleanup opt-out." },
+            { "name": "permissions", "description": "Permission management (PAUSE's permission pages): co-maintainers, \
+                ownership transfers (offers the recipient accepts), giving up, HANDOFF/NEEDHELP markers, the record of every \
+                change, adoption requests. Writes need the password (Basic) or a token with scope `perms`." },
             { "name": "server", "description": "Status, health and metrics." },
             { "name": "testers", "description": "CPAN Testers: report submission (v3 and the legacy Metabase protocol), \
                 the v3 read API, the legacy feeds the Matrix reads, riverpan's own summaries and Blead Breaks CPAN. \
@@ -480,6 +484,183 @@ fn lifecycle_paths(paths: &mut Map<String, Value>) {
             "responses": with_ok(refusals(&[("400", "Not `{\"opt_out\": bool}`."), ("404", "No such author.")]),
                 "`{\"userid\", \"opt_out\"}`."),
         }}),
+    );
+}
+
+/// Permission management (`perms.md` §1, §2): per package and per distribution.
+fn permission_paths(paths: &mut Map<String, Value>) {
+    let auth = json!([{ "basic": [] }, { "bearer": [] }]);
+    let package = path_parameter(
+        "package",
+        "A package name (matched case-insensitively).",
+        "Foo::Bar",
+    );
+    let dist = path_parameter("name", "A distribution name.", "Foo-Bar");
+    let userid = path_parameter("userid", "A PAUSE id.", "OTHER");
+    let common = json!({
+        "reason": { "type": "string", "description": "Why (recorded in the log and mailed)." },
+        "as": { "type": "string", "description": "Administrators: act for this PAUSE id (recorded as the administrator's act on their behalf)." },
+    });
+    let with = |extra: Value, required: &[&str]| {
+        let mut properties = common.clone();
+        if let (Some(target), Some(source)) = (properties.as_object_mut(), extra.as_object()) {
+            for (key, value) in source {
+                target.insert(key.clone(), value.clone());
+            }
+        }
+        json!({ "required": !required.is_empty(), "content": { "application/json": { "schema": {
+            "type": "object", "required": required, "properties": properties } } } })
+    };
+    let refusals = |ok: Value| {
+        let mut responses = json!({
+            "400": error("Not JSON, or a field is missing."),
+            "401": error("No or wrong credentials."),
+            "403": json_ref("Not allowed (not the owner, a co-maintainer transferring, an upload token), or every package of the distribution is held by someone else (listed in `skipped`).", "PermissionRefusal"),
+            "404": error("No such package or distribution."),
+            "409": json_ref("The state does not allow it (already a co-maintainer, not one, already marked); nothing changed.", "PermissionRefusal"),
+            "422": json_ref("The target id is unknown or cannot log in (nologin).", "PermissionRefusal"),
+        });
+        if let (Some(target), Some(source)) = (responses.as_object_mut(), ok.as_object()) {
+            for (key, value) in source {
+                target.insert(key.clone(), value.clone());
+            }
+        }
+        responses
+    };
+    let done = json!({ "200": json_ref("Done: the recorded operation, its changes and the packages left alone.", "PermissionOutcome") });
+    for (prefix, subject, what) in [
+        ("/api/v1/permissions/{package}", package.clone(), "the package"),
+        (
+            "/api/v1/distributions/{name}/permissions",
+            dist.clone(),
+            "every package of the distribution (the indexed ones, the package the dist-name rule requires, those of its latest upload not indexed); packages held by someone else are listed in `skipped`",
+        ),
+    ] {
+        let operation = |summary: &str, body: Value, responses: Value| {
+            json!({ "post": { "tags": ["permissions"], "summary": format!("{summary}: {what}"),
+                "security": auth, "parameters": [subject.clone()], "requestBody": body,
+                "responses": responses } })
+        };
+        paths.insert(
+            format!("{prefix}/comaints"),
+            operation(
+                "Add a co-maintainer (the owner)",
+                with(json!({ "userid": { "type": "string" } }), &["userid"]),
+                refusals(done.clone()),
+            ),
+        );
+        paths.insert(
+            format!("{prefix}/comaints/{{userid}}"),
+            json!({ "delete": { "tags": ["permissions"],
+                "summary": format!("Remove a co-maintainer (the owner), or give up one's own co-maintenance: {what}"),
+                "security": auth, "parameters": [subject.clone(), userid.clone()],
+                "requestBody": with(json!({}), &[]), "responses": refusals(done.clone()) } }),
+        );
+        paths.insert(
+            format!("{prefix}/transfer"),
+            operation(
+                "Transfer ownership: an offer the recipient accepts within 30 days; immediate when an administrator does it",
+                with(json!({ "to": { "type": "string" } }), &["to"]),
+                refusals(json!({
+                    "200": json_ref("An administrator's transfer, done.", "PermissionOutcome"),
+                    "201": json_ref("The offer (`offer`), waiting for its recipient.", "PermissionOutcome"),
+                })),
+            ),
+        );
+        paths.insert(
+            format!("{prefix}/give-up"),
+            operation(
+                "Give up: the owner's ownership goes to ADOPTME (the owner stays co-maintainer); a co-maintainer's co-maintenance ends",
+                with(json!({}), &[]),
+                refusals(done.clone()),
+            ),
+        );
+        paths.insert(
+            format!("{prefix}/markers"),
+            operation(
+                "Mark HANDOFF or NEEDHELP (stored as co-maintainer rows of those ids, as PAUSE does; remove with DELETE …/comaints/HANDOFF)",
+                with(json!({ "marker": { "enum": ["HANDOFF", "NEEDHELP"] } }), &["marker"]),
+                refusals(done.clone()),
+            ),
+        );
+    }
+    paths.insert(
+        "/api/v1/permissions/{package}/log".into(),
+        json!({ "get": { "tags": ["permissions"], "summary": "Who holds the package, and every recorded change, newest first",
+            "parameters": [package], "responses": {
+                "200": json_ref("Found.", "PermissionLog"), "404": error("Unknown package.") } } }),
+    );
+    paths.insert(
+        "/api/v1/distributions/{name}/permissions".into(),
+        json!({ "get": { "tags": ["permissions"], "summary": "Who holds each package of the distribution (and whether it has several owners)",
+            "parameters": [dist.clone()], "responses": {
+                "200": { "description": "`{distribution, packages: [{package, dist, owner, comaints, markers}], owners, incomplete_ownership}`" },
+                "404": error("Unknown distribution.") } } }),
+    );
+    paths.insert(
+        "/api/v1/distributions/{name}/permissions/log".into(),
+        json!({ "get": { "tags": ["permissions"], "summary": "Every recorded change of the distribution's packages, newest first",
+            "parameters": [dist.clone()], "responses": { "200": json_ref("The log (possibly empty).", "PermissionLog") } } }),
+    );
+    let id = path_parameter("id", "The id an answer gave.", "1");
+    paths.insert(
+        "/api/v1/transfers/{id}".into(),
+        json!({ "get": { "tags": ["permissions"], "summary": "An ownership offer and its state (pending, accepted, expired, withdrawn)",
+            "parameters": [id.clone()], "responses": {
+                "200": json_ref("Found.", "Offer"), "404": error("No such offer.") } } }),
+    );
+    paths.insert(
+        "/api/v1/transfers/{id}/accept".into(),
+        json!({ "post": { "tags": ["permissions"], "summary": "Accept an ownership offer (its recipient, or an administrator)",
+            "security": auth, "parameters": [id.clone()], "responses": {
+                "200": json_ref("Ownership moved; packages the offering owner no longer holds are in `skipped`.", "PermissionOutcome"),
+                "401": error("No or wrong credentials."),
+                "403": json_ref("The offer is for someone else.", "PermissionRefusal"),
+                "404": error("No such offer."),
+                "409": json_ref("Expired (after 30 days), accepted or withdrawn already.", "PermissionRefusal"),
+                "422": json_ref("The recipient can no longer log in.", "PermissionRefusal") } } }),
+    );
+    paths.insert(
+        "/api/v1/distributions/{name}/adoption".into(),
+        json!({ "post": { "tags": ["permissions"],
+            "summary": "Ask to adopt a distribution given up (ADOPTME) or marked HANDOFF/NEEDHELP",
+            "description": "With no downriver dependents (river position total 0) and the rule `first-come` (the default; `riverpan perms adoption-rule`), granted at once (Berlin consensus); otherwise filed for an administrator. HANDOFF and ADOPTME give ownership; NEEDHELP gives co-maintenance.",
+            "security": auth, "parameters": [dist.clone()],
+            "requestBody": with(json!({}), &[]),
+            "responses": {
+                "200": json_ref("Granted at once (`adoption.state` granted, with the changes).", "PermissionOutcome"),
+                "202": json_ref("Filed: an administrator decides (`adoption.state` pending, with the river position).", "PermissionOutcome"),
+                "401": error("No or wrong credentials."),
+                "404": error("Unknown distribution."),
+                "409": json_ref("Not up for adoption, or asked already.", "PermissionRefusal"),
+                "422": json_ref("The requester cannot log in.", "PermissionRefusal") } } }),
+    );
+    paths.insert(
+        "/api/v1/distributions/{name}/adoptions".into(),
+        json!({ "get": { "tags": ["permissions"], "summary": "The distribution's adoption requests and the published decisions",
+            "parameters": [dist], "responses": { "200": { "description": "`{distribution, adoptions: [Adoption]}`" } } } }),
+    );
+    paths.insert(
+        "/api/v1/adoptions".into(),
+        json!({ "get": { "tags": ["permissions"], "summary": "Administrators: the pending adoption requests",
+            "security": auth, "responses": {
+                "200": { "description": "`{adoptions: [Adoption]}`" },
+                "401": error("No or wrong credentials."), "403": error("Not an administrator.") } } }),
+    );
+    paths.insert(
+        "/api/v1/adoptions/{id}/decision".into(),
+        json!({ "post": { "tags": ["permissions"], "summary": "Administrators: grant or refuse an adoption request, with the rationale published on the distribution's page",
+            "security": auth, "parameters": [id],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["grant", "rationale"],
+                "properties": { "grant": { "type": "boolean" }, "rationale": { "type": "string" } } } } } },
+            "responses": {
+                "200": json_ref("Decided.", "PermissionOutcome"),
+                "401": error("No or wrong credentials."),
+                "403": json_ref("Not an administrator.", "PermissionRefusal"),
+                "404": error("No such request."),
+                "409": json_ref("Decided already, or no longer up for adoption.", "PermissionRefusal"),
+                "422": json_ref("No rationale.", "PermissionRefusal") } } }),
     );
 }
 
@@ -935,6 +1116,54 @@ fn schemas() -> Value {
                 "latest_version": nullable_string, "latest_distfile": string } } },
             "permissions": { "type": "array", "items": { "type": "object", "properties": {
                 "package": string, "permission": { "enum": ["f", "c"] } } } },
+        } },
+        "PermissionRefusal": { "type": "object", "properties": {
+            "error": string,
+            "skipped": { "type": "array", "items": { "type": "object", "properties": { "package": string, "reason": string } } },
+        } },
+        "PermissionOperation": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "at": string, "actor": string,
+            "on_behalf_of": { "type": ["string", "null"] },
+            "interface": { "enum": ["web", "api", "cli"] },
+            "operation": { "enum": ["add-comaint", "remove-comaint", "give-up-comaint", "transfer-offer", "transfer", "give-up", "marker", "adoption-request", "adoption", "adoption-refused"] },
+            "scope": { "enum": ["package", "distribution"] }, "subject": string,
+            "argument": { "type": ["string", "null"] }, "reason": { "type": ["string", "null"] },
+            "skipped": { "type": "array" },
+        } },
+        "PermissionChange": { "type": "object", "properties": {
+            "package": string, "distribution": { "type": ["string", "null"] },
+            "role": { "enum": ["owner", "co-maintainer"] },
+            "before": { "type": ["string", "null"] }, "after": { "type": ["string", "null"] },
+        } },
+        "PermissionOutcome": { "type": "object", "properties": {
+            "operation": { "$ref": "#/components/schemas/PermissionOperation" },
+            "changes": { "type": "array", "items": { "$ref": "#/components/schemas/PermissionChange" } },
+            "skipped": { "type": "array", "items": { "type": "object", "properties": { "package": string, "reason": string } } },
+            "offer": { "oneOf": [{ "$ref": "#/components/schemas/Offer" }, { "type": "null" }] },
+            "adoption": { "oneOf": [{ "$ref": "#/components/schemas/Adoption" }, { "type": "null" }] },
+            "mail_error": { "type": ["string", "null"] },
+        } },
+        "PermissionLog": { "type": "object", "properties": {
+            "log": { "type": "array", "items": { "allOf": [
+                { "$ref": "#/components/schemas/PermissionOperation" },
+                { "type": "object", "properties": { "changes": { "type": "array", "items": { "$ref": "#/components/schemas/PermissionChange" } } } },
+            ] } },
+        } },
+        "Offer": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "scope": string, "subject": string, "from": string, "to": string,
+            "packages": { "type": "array", "items": string }, "offered_by": string,
+            "created_at": string, "expires_at": string,
+            "state": { "enum": ["pending", "accepted", "expired", "withdrawn"] },
+            "decided_at": { "type": ["string", "null"] }, "accept_url": string,
+        } },
+        "Adoption": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "distribution": string, "userid": string, "reason": string,
+            "held_by": { "enum": ["ADOPTME", "HANDOFF", "NEEDHELP"] },
+            "river": { "type": "object", "properties": { "immediate": { "type": "integer" }, "total": { "type": "integer" },
+                       "bucket": { "type": "integer" }, "band": string } },
+            "created_at": string, "state": { "enum": ["pending", "granted", "refused"] },
+            "decided_by": { "type": ["string", "null"] }, "decided_at": { "type": ["string", "null"] },
+            "rationale": { "type": ["string", "null"] },
         } },
         "Permissions": { "type": "object", "properties": {
             "package": string,

@@ -248,6 +248,7 @@ pub(crate) fn start(
 ) -> Result<(Arc<WriteSide>, WriteHandle), RepositoryError> {
     let mut repository = Repository::open(data_dir)?;
     // The handlers' repository mails id requests, decisions and account-state changes.
+    // Permission operations run on this repository and mail the authors concerned.
     repository.set_mail(options.mail.clone());
     let mut worker_repository = Repository::open(data_dir)?;
     worker_repository.set_mail(options.mail.clone());

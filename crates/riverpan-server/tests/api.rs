@@ -290,6 +290,17 @@ async fn openapi_paths_exist() -> TestResult {
         "/api/upload",
         "/api/v1/deletions",
         "/api/v1/deletions/{id}",
+        "/api/v1/permissions/{package}/comaints",
+        "/api/v1/permissions/{package}/comaints/{userid}",
+        "/api/v1/permissions/{package}/transfer",
+        "/api/v1/permissions/{package}/give-up",
+        "/api/v1/permissions/{package}/markers",
+        "/api/v1/permissions/{package}/log",
+        "/api/v1/distributions/{name}/permissions/comaints",
+        "/api/v1/distributions/{name}/permissions/transfer",
+        "/api/v1/transfers/{id}/accept",
+        "/api/v1/distributions/{name}/adoption",
+        "/api/v1/adoptions/{id}/decision",
         "/metrics",
     ] {
         assert!(paths.contains_key(required), "{required} is not documented");
@@ -308,6 +319,7 @@ async fn openapi_paths_exist() -> TestResult {
                 .replace("{dist}", "Foo-Bar")
                 .replace("{version}", "1.23")
                 .replace("{author}", "NEILB")
+                .replace("{userid}", "OTHER")
                 .replace("{guid}", "2f5e8a36-6e0c-4e47-9a3b-1d2f3c4b5a69");
             let response =
                 support::request(server.addr, &method.to_uppercase(), &path, &[]).await?;

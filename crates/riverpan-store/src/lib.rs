@@ -30,11 +30,13 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 mod accounts;
 mod index;
 mod lifecycle;
+mod perms;
 mod river;
 mod testers;
 pub use accounts::*;
 pub use index::*;
 pub use lifecycle::*;
+pub use perms::*;
 pub use river::*;
 pub use testers::TESTERS_TABLES;
 
@@ -150,8 +152,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 9,
-        name: "the author life-cycle: account states, id requests, inactive-id reminders, \
-               deleted ids, the cleanup opt-out and cleanup notices",
+        name: "permission management: the log of operations, ownership offers, adoption requests",
+        sql: perms::SCHEMA,
+    },
+    Migration {
+        version: 10,
+        name: "the author life-cycle: account states (active, nologin), id requests, inactive-id \
+               reminders, deleted ids, the cleanup opt-out and cleanup notices",
         sql: lifecycle::SCHEMA,
     },
 ];

@@ -173,6 +173,7 @@ pub fn dist_page(viewer: &Viewer, dist: &DistPage) -> Markup {
             nav.links {
                 a href=(matrix_url(&dist.dist, &dist.version)) { "test matrix" } " · "
                 a href=(format!("/river/{}", path_segment(&dist.dist))) { "all reverse dependencies" } " · "
+                a href=(format!("/dist/{}/permissions", path_segment(&dist.dist))) { "permissions and their history" } " · "
                 a href=(format!("/api/v1/distributions/{}", path_segment(&dist.dist))) { "JSON" }
             }
 

@@ -18,6 +18,7 @@ pub mod format;
 pub mod home;
 pub mod ids;
 pub mod layout;
+pub mod perms;
 pub mod river;
 pub mod status;
 pub mod svg;

@@ -3,8 +3,10 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::error::Error;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub type TestResult = Result<(), Box<dyn Error>>;
 
@@ -207,4 +209,52 @@ pub fn upload(scratch: &Path, data: &Path, archive: &Path) -> Result<(), Box<dyn
         .args(["upload", "--as", "ALICE"])
         .arg(archive))?;
     Ok(())
+}
+
+/// `riverpan serve` on a free port.
+pub struct Server {
+    child: Child,
+    authority: String,
+}
+
+impl Server {
+    pub fn start(data: &Path) -> Result<Server, Box<dyn Error>> {
+        let mut child = Command::new(RIVERPAN)
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("RIVERPAN_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut log = BufReader::new(child.stderr.take().ok_or("no stderr")?);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            if log.read_line(&mut line)? == 0 || Instant::now() > deadline {
+                let _ = child.kill();
+                return Err(format!("riverpan serve did not start:\n{seen}").into());
+            }
+            seen.push_str(&line);
+            if let Some(rest) = line.split("serving http://").nth(1) {
+                let authority = rest.split('/').next().ok_or("no URL")?.to_owned();
+                std::thread::spawn(move || {
+                    let mut rest = String::new();
+                    let _ = log.read_to_string(&mut rest);
+                });
+                return Ok(Server { child, authority });
+            }
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.authority)
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

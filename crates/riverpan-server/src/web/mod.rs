@@ -5,6 +5,8 @@
 //! The handlers live in submodules: `public` (home and search, distributions, authors, Blead
 //! Breaks CPAN, the river), `account` (signing in, the signed-in author's pages), `lifecycle`
 //! (requesting an id, the cleanup opt-out, deleting an id, the administrators' pages) and
+//! Breaks CPAN, the river), `account` (signing in, the signed-in author's pages), `permissions`
+//! (the permission pages and forms, ownership offers, the administrators' adoption queue) and
 //! `dashboard` (the status page).
 
 use axum::extract::Request;
@@ -19,6 +21,7 @@ use crate::ServerState;
 pub(crate) mod account;
 pub(crate) mod dashboard;
 pub(crate) mod lifecycle;
+pub(crate) mod permissions;
 pub(crate) mod public;
 pub(crate) mod session;
 
@@ -42,6 +45,7 @@ pub(crate) fn routes(state: &ServerState) -> Router<ServerState> {
         )))
         .merge(account::routes())
         .merge(lifecycle::routes())
+        .merge(permissions::routes())
         .merge(dashboard::routes())
         .layer(middleware::from_fn(security_headers))
 }
