@@ -873,3 +873,46 @@ fn extended_testing_and_verbose_output() -> TestResult {
     );
     Ok(())
 }
+
+/// A dependency cycle (Cycle-A requires Cycle-B at run time and Cycle-B requires Cycle-A) is
+/// broken as cpm breaks it and named in the summary; both install and load.
+#[test]
+fn a_dependency_cycle_is_broken_and_named() -> TestResult {
+    if !have_make() {
+        return Ok(());
+    }
+    let scratch = tempfile::tempdir()?;
+    let scratch = scratch.path();
+    // The tests load nothing, so a build with the other's blib missing still succeeds.
+    let cyclic = |name, other: &'static [&'static str]| Dist {
+        name,
+        version: "1.0",
+        requires: other,
+        ..Dist::default()
+    };
+    let data = riverpan_with(
+        scratch,
+        &[
+            cyclic("Cycle-A", &["Cycle::B"]),
+            cyclic("Cycle-B", &["Cycle::A"]),
+        ],
+    )?;
+    let lib = scratch.join("local");
+    let output = run(riverpan(scratch)
+        .arg("install")
+        .arg("--from")
+        .arg(&data)
+        .arg("-L")
+        .arg(&lib)
+        .arg("Cycle::A"))?;
+    let printed = text(&output);
+    assert!(output.status.success(), "{printed}");
+    assert!(printed.contains("dependency cycle:"), "{printed}");
+    assert!(
+        printed.contains("Cycle-A-1.0") && printed.contains("Cycle-B-1.0"),
+        "{printed}"
+    );
+    assert_eq!(exec_version(scratch, &lib, "Cycle::A")?, "1.0");
+    assert_eq!(exec_version(scratch, &lib, "Cycle::B")?, "1.0");
+    Ok(())
+}
