@@ -71,13 +71,7 @@ fn install_from_a_data_directory_and_over_http() -> TestResult {
 
     // A chain of three, with tests, from the data directory.
     let lib = scratch.join("local");
-    let output = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&lib)
-        .args(["--test", "Top::Dist"]))?;
+    let output = run(install_into(scratch, &data, &lib).args(["--test", "Top::Dist"]))?;
     assert!(output.status.success(), "{}", text(&output));
     let printed = text(&output);
     for dist in ["Leaf-Dist-1.0", "Mid-Dist-1.1", "Top-Dist-2.0"] {
@@ -96,13 +90,7 @@ fn install_from_a_data_directory_and_over_http() -> TestResult {
     assert_eq!(record["name"], "Mid::Dist");
     assert!(arch.join("auto/Mid/Dist/.packlist").is_file());
     // Installed once: a second run finds everything up to date and installs nothing.
-    let again = ok(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&lib)
-        .arg("Top::Dist"))?;
+    let again = ok(install_into(scratch, &data, &lib).arg("Top::Dist"))?;
     assert!(again.contains("up to date: Top::Dist 2.0"), "{again}");
     assert!(!again.contains("installed:"), "{again}");
 
@@ -152,13 +140,7 @@ fn install_from_a_data_directory_and_over_http() -> TestResult {
     assert!(printed.contains("installed: Mid-Dist-1.0"), "{printed}");
     assert_eq!(exec_version(scratch, &pinned, "Mid::Dist")?, "1.0");
     // A data directory has no history: the pin fails with one clear line, nothing installed.
-    let output = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(scratch.join("unpinned"))
-        .arg("Mid::Dist@1.0"))?;
+    let output = run(install_into(scratch, &data, &scratch.join("unpinned")).arg("Mid::Dist@1.0"))?;
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(
         text(&output).contains("== 1.0 wanted, but the index has 1.1"),
@@ -220,13 +202,7 @@ fn failures_block_only_their_dependents_and_nothing_half_installs() -> TestResul
     bytes[last] ^= 1;
     std::fs::write(&tampered, bytes)?;
     let other = scratch.join("other");
-    let output = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&other)
-        .arg("Tampered::Dist"))?;
+    let output = run(install_into(scratch, &data, &other).arg("Tampered::Dist"))?;
     assert_eq!(output.status.code(), Some(1));
     assert!(
         text(&output).contains("verification failed"),
@@ -235,13 +211,7 @@ fn failures_block_only_their_dependents_and_nothing_half_installs() -> TestResul
     );
     assert!(!other.join("lib/perl5/Tampered").exists());
     // An unknown module is one clear line.
-    let output = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&other)
-        .arg("No::Such::Module"))?;
+    let output = run(install_into(scratch, &data, &other).arg("No::Such::Module"))?;
     assert_eq!(output.status.code(), Some(1));
     assert!(
         text(&output).contains("No::Such::Module"),
@@ -389,20 +359,8 @@ fn x_breaks_stops_the_plan_unless_forced() -> TestResult {
     .make(&scratch.join("dists"))?;
     upload(scratch, &data, &breaker)?;
     let lib = scratch.join("local");
-    ok(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&lib)
-        .arg("Leaf::Dist"))?;
-    let refused = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&lib)
-        .arg("Breaker::Dist"))?;
+    ok(install_into(scratch, &data, &lib).arg("Leaf::Dist"))?;
+    let refused = run(install_into(scratch, &data, &lib).arg("Breaker::Dist"))?;
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     let said = text(&refused);
     assert!(
@@ -532,23 +490,11 @@ fn a_distribution_file_target_installs_that_release() -> TestResult {
         ("A/AL/ALICE/Leaf-Dist-1.0.tar.gz", "long"),
     ] {
         let lib = scratch.join(lib);
-        ok(riverpan(scratch)
-            .arg("install")
-            .arg("--from")
-            .arg(&data)
-            .arg("-L")
-            .arg(&lib)
-            .arg(spec))?;
+        ok(install_into(scratch, &data, &lib).arg(spec))?;
         assert_eq!(exec_version(scratch, &lib, "Leaf::Dist")?, "1.0", "{spec}");
     }
     let latest = scratch.join("latest");
-    ok(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&latest)
-        .arg("Leaf::Dist"))?;
+    ok(install_into(scratch, &data, &latest).arg("Leaf::Dist"))?;
     assert_eq!(exec_version(scratch, &latest, "Leaf::Dist")?, "2.0");
     Ok(())
 }
@@ -609,13 +555,7 @@ fn local_tarball_and_directory_targets() -> TestResult {
     let listed = ok(riverpan(scratch).args(["list", "--json", "-L"]).arg(&lib))?;
     assert!(listed.contains("My-Checkout"), "{listed}");
     // A directory that is not a distribution: one clear line.
-    let output = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&lib)
-        .arg(&mine))?;
+    let output = run(install_into(scratch, &data, &lib).arg(&mine))?;
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(
         text(&output).contains("neither Build.PL nor Makefile.PL"),
@@ -663,13 +603,11 @@ fn a_static_install_runs_no_makefile_pl() -> TestResult {
         ],
     )?;
     let lib = scratch.join("local");
-    let output = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&lib)
-        .args(["--test", "Static::Dist", "Static::Failing"]))?;
+    let output = run(install_into(scratch, &data, &lib).args([
+        "--test",
+        "Static::Dist",
+        "Static::Failing",
+    ]))?;
     let printed = text(&output);
     assert_eq!(output.status.code(), Some(1), "{printed}");
     assert!(printed.contains("installed: Static-Dist-0.3"), "{printed}");
@@ -795,13 +733,7 @@ fn a_distribution_that_cannot_be_installed_leaves_nothing_behind() -> TestResult
     let lib = scratch.join("local");
     std::fs::create_dir_all(&lib)?;
     std::fs::write(lib.join("bin"), "not a directory")?;
-    let output = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&lib)
-        .args(["Leaf::Dist", "Atomic::Dist"]))?;
+    let output = run(install_into(scratch, &data, &lib).args(["Leaf::Dist", "Atomic::Dist"]))?;
     let printed = text(&output);
     assert_eq!(output.status.code(), Some(1), "{printed}");
     assert!(printed.contains("installed: Leaf-Dist-1.0"), "{printed}");
@@ -847,12 +779,7 @@ fn extended_testing_and_verbose_output() -> TestResult {
         }],
     )?;
     let install = |lib: &str, extra: &[&str]| {
-        run(riverpan(scratch)
-            .arg("install")
-            .arg("--from")
-            .arg(&data)
-            .arg("-L")
-            .arg(scratch.join(lib))
+        run(install_into(scratch, &data, &scratch.join(lib))
             .args(["--test", "--no-build-cache"])
             .args(extra)
             .arg("Extended::Only"))
@@ -898,13 +825,7 @@ fn a_dependency_cycle_is_broken_and_named() -> TestResult {
         ],
     )?;
     let lib = scratch.join("local");
-    let output = run(riverpan(scratch)
-        .arg("install")
-        .arg("--from")
-        .arg(&data)
-        .arg("-L")
-        .arg(&lib)
-        .arg("Cycle::A"))?;
+    let output = run(install_into(scratch, &data, &lib).arg("Cycle::A"))?;
     let printed = text(&output);
     assert!(output.status.success(), "{printed}");
     assert!(printed.contains("dependency cycle:"), "{printed}");

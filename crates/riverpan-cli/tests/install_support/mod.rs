@@ -74,6 +74,18 @@ pub fn ok(command: &mut Command) -> Result<String, Box<dyn Error>> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// `riverpan install --from DATA -L LIB` (add targets and options).
+pub fn install_into(scratch: &Path, data: &Path, lib: &Path) -> Command {
+    let mut command = riverpan(scratch);
+    command
+        .arg("install")
+        .arg("--from")
+        .arg(data)
+        .arg("-L")
+        .arg(lib);
+    command
+}
+
 /// A distribution to build.
 #[derive(Default)]
 pub struct Dist<'a> {
