@@ -289,6 +289,8 @@ pub(crate) fn install(globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Re
         local_targets,
         reinstall: args.reinstall,
         exclude_vendor: args.exclude_vendor,
+        extra_env: Vec::new(),
+        test_only: Vec::new(),
     };
     let json = args.json;
     let out = Mutex::new(std::io::stdout());

@@ -136,6 +136,10 @@ pub struct ReportSender {
     perl: PerlIdentity,
     perl_path: String,
     harness: Harness,
+    /// The tester comment (the automated-testing notice of a smoker), if any.
+    comments: Option<String>,
+    /// Variables the steps ran with that the caller's environment lacks (the smoker's).
+    step_env: Vec<(String, String)>,
 }
 
 impl ReportSender {
@@ -166,7 +170,17 @@ impl ReportSender {
             perl: identity,
             perl_path,
             harness: Harness::for_test_harness_version(harness_version.trim()),
+            comments: None,
+            step_env: Vec::new(),
         })
+    }
+
+    /// Reports of an automated run (the smoker): CPAN::Reporter's automated-testing comment, and
+    /// `step_env` — the variables every step ran with — in the report's environment.
+    pub fn automated(mut self, step_env: &[(String, String)]) -> ReportSender {
+        self.comments = Some(cpan_reporter::tester_comment(true, None));
+        self.step_env = step_env.to_vec();
+        self
     }
 
     /// The perl's version as reports carry it (`5.36.0`).
@@ -194,9 +208,16 @@ impl ReportSender {
             install: None,
         };
         let user_agent = format!("riverpan/{}", env!("CARGO_PKG_VERSION"));
-        let environment: Vec<(String, String)> = std::env::vars()
+        let mut environment: Vec<(String, String)> = std::env::vars()
             .filter(|(name, _)| cpan_reporter::report::is_reported_env_var(name))
+            .filter(|(name, _)| !self.step_env.iter().any(|(set, _)| set == name))
             .collect();
+        environment.extend(
+            self.step_env
+                .iter()
+                .filter(|(name, _)| cpan_reporter::report::is_reported_env_var(name))
+                .cloned(),
+        );
         let duration: Duration = tested.runs.iter().map(|run| run.elapsed).sum();
         let mut input = ReportInput::new(
             &self.reporter,
@@ -209,6 +230,7 @@ impl ReportSender {
         input.perl_path = Some(&self.perl_path);
         input.environment = &environment;
         input.duration = Some(duration);
+        input.comments = self.comments.as_deref();
         cpan_reporter::build_report(&input).map_err(|error| ReportOutcome::Failed {
             why: error.to_string(),
         })
