@@ -163,7 +163,7 @@ pub(crate) struct ExecArgs {
     command: Vec<String>,
 }
 
-fn cache_root() -> PathBuf {
+pub(crate) fn cache_root() -> PathBuf {
     std::env::var_os("RIVERPAN_CACHE_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("riverpan")))

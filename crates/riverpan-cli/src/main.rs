@@ -15,6 +15,7 @@ mod logging;
 mod repo_cmd;
 mod river_cmd;
 mod serve_cmd;
+mod smoke_cmd;
 mod testers_cmd;
 mod version_cmd;
 
@@ -103,6 +104,7 @@ enum Command {
     List(installed_cmd::ListArgs),
     Uninstall(installed_cmd::UninstallArgs),
     Cache(install_cmd::CacheArgs),
+    Smoke(smoke_cmd::SmokeArgs),
 }
 
 /// Global options every subcommand may need.
@@ -144,6 +146,7 @@ fn main() -> ExitCode {
         Command::List(args) => installed_cmd::list(&globals, &args),
         Command::Uninstall(args) => installed_cmd::uninstall(&globals, &args),
         Command::Cache(args) => install_cmd::cache(&globals, &args),
+        Command::Smoke(args) => smoke_cmd::run(&globals, &args),
     };
     match outcome {
         Ok(code) => code,
