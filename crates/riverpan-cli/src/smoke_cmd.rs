@@ -134,7 +134,12 @@ fn settings(args: &SmokeArgs, cache: &Path) -> Settings {
     let seconds =
         |i: usize, default: u64| Duration::from_secs(*args.timeouts.get(i).unwrap_or(&default));
     Settings {
-        sources: args.from.iter().filter(|s| !s.is_empty()).cloned().collect(),
+        sources: args
+            .from
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
         cache_dir: cache.join("downloads"),
         build_cache: (!args.no_build_cache).then(|| cache.join("builds")),
         scratch: cache.join("work").join("smoke"),
@@ -205,10 +210,10 @@ pub(crate) fn run(globals: &GlobalOptions, args: &SmokeArgs) -> anyhow::Result<E
         let perl = riverpan_install::Perl::probe(path)
             .with_context(|| format!("the perl {}", path.display()))?;
         let label = format!("perl {} ({})", perl.version, path.display());
-        let history_file = cache
-            .join("smoke")
-            .join("history")
-            .join(format!("{}.tsv", &perl.identity[..16.min(perl.identity.len())]));
+        let history_file = cache.join("smoke").join("history").join(format!(
+            "{}.tsv",
+            &perl.identity[..16.min(perl.identity.len())]
+        ));
         let history = History::open(&history_file, &label)?;
         let sender = match (&args.report, &reporter) {
             (Some(url), Some(reporter)) => Some(
@@ -228,9 +233,9 @@ pub(crate) fn run(globals: &GlobalOptions, args: &SmokeArgs) -> anyhow::Result<E
     }
     let choice = match (&args.recent, &args.since) {
         (Some(n), _) => Choice::Recent(*n),
-        (_, Some(since)) => {
-            Choice::Since(riverpan_smoke::select::parse_since(since, now()).map_err(anyhow::Error::msg)?)
-        }
+        (_, Some(since)) => Choice::Since(
+            riverpan_smoke::select::parse_since(since, now()).map_err(anyhow::Error::msg)?,
+        ),
         _ if !args.dists.is_empty() => Choice::Dists(args.dists.clone()),
         _ => Choice::All,
     };
@@ -256,8 +261,7 @@ pub(crate) fn run(globals: &GlobalOptions, args: &SmokeArgs) -> anyhow::Result<E
     let mut batch_choice = choice;
     loop {
         let tested = |path: &str| smoke_perls.iter().all(|perl| perl.tested(path));
-        let (smoke, left_out) =
-            riverpan_smoke::choose(&batch, &batch_choice, &exclusions, &tested);
+        let (smoke, left_out) = riverpan_smoke::choose(&batch, &batch_choice, &exclusions, &tested);
         display.left_out(&left_out);
         let results = display.run(&smoke, &smoke_perls, &settings, args.jobs, &stop);
         for result in &results {
@@ -360,13 +364,17 @@ impl Display {
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        let on_event = |release: &Release, _perl: &SmokePerl, event: riverpan_install::InstallEvent| {
-            if let Some(bar) = &bar {
-                if event.state == "start" {
-                    bar.set_message(format!("{}: {} {}", release.dist, event.step, event.subject));
+        let on_event =
+            |release: &Release, _perl: &SmokePerl, event: riverpan_install::InstallEvent| {
+                if let Some(bar) = &bar {
+                    if event.state == "start" {
+                        bar.set_message(format!(
+                            "{}: {} {}",
+                            release.dist, event.step, event.subject
+                        ));
+                    }
                 }
-            }
-        };
+            };
         let on_result = |result: &SmokeResult| {
             let line = self.result_line(result);
             match &bar {
@@ -450,8 +458,7 @@ fn downriver(
     let as_file = Path::new(candidate);
     let release = if as_file.is_file() {
         CandidateRelease::File(
-            std::fs::canonicalize(as_file)
-                .with_context(|| format!("reading {candidate}"))?,
+            std::fs::canonicalize(as_file).with_context(|| format!("reading {candidate}"))?,
         )
     } else if candidate.contains('/') {
         CandidateRelease::Path(candidate.to_string())
@@ -477,7 +484,11 @@ fn downriver(
         .next()
         .unwrap_or(candidate)
         .to_string();
-    let queue = Mutex::new(chosen.into_iter().collect::<std::collections::VecDeque<_>>());
+    let queue = Mutex::new(
+        chosen
+            .into_iter()
+            .collect::<std::collections::VecDeque<_>>(),
+    );
     let results = Mutex::new(Vec::new());
     let quiet = |_: riverpan_install::InstallEvent| {};
     std::thread::scope(|scope| {

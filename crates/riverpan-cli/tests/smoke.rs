@@ -61,7 +61,8 @@ fn uploads_are_smoked_graded_as_cpan_reporter_and_reported_once_per_perl() -> Te
                 name: "Smoke-Pass",
                 version: "1.0",
                 // Passes only in the automated-testing context the smoker sets.
-                test: "print $ENV{AUTOMATED_TESTING} ? \"ok 1\\n\" : \"not ok 1 # not automated\\n\";",
+                test:
+                    "print $ENV{AUTOMATED_TESTING} ? \"ok 1\\n\" : \"not ok 1 # not automated\\n\";",
                 ..Dist::default()
             },
             Dist {
@@ -112,8 +113,16 @@ fn uploads_are_smoked_graded_as_cpan_reporter_and_reported_once_per_perl() -> Te
     let output = smoke(&[])?;
     let printed = text(&output);
     assert!(output.status.success(), "{printed}");
-    assert_eq!(grades(&server, "Smoke-Pass")?, ["pass", "pass"], "{printed}");
-    assert_eq!(grades(&server, "Smoke-Fail")?, ["fail", "fail"], "{printed}");
+    assert_eq!(
+        grades(&server, "Smoke-Pass")?,
+        ["pass", "pass"],
+        "{printed}"
+    );
+    assert_eq!(
+        grades(&server, "Smoke-Fail")?,
+        ["fail", "fail"],
+        "{printed}"
+    );
     assert_eq!(grades(&server, "Smoke-NewPerl")?, ["na", "na"], "{printed}");
     assert_eq!(grades(&server, "Smoke-NoOS")?, ["na", "na"], "{printed}");
     // Discards: nothing reported, the reason shown.
@@ -245,7 +254,12 @@ fn downriver_names_the_dependent_a_candidate_breaks() -> TestResult {
         printed
             .lines()
             .find(|line| line.starts_with(dist))
-            .map(|line| line.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+            .map(|line| {
+                line.split_whitespace()
+                    .skip(1)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default()
     };
     assert_eq!(verdict("Down-B"), "PASS FAIL newly broken", "{printed}");
@@ -258,17 +272,29 @@ fn downriver_names_the_dependent_a_candidate_breaks() -> TestResult {
         .filter_map(|line| line.trim().strip_prefix("log: "))
         .find(|path| path.contains("Down-B.candidate"))
         .ok_or("no log for Down-B with the candidate")?;
-    assert!(std::fs::read_to_string(log)?.contains("not ok 1"), "{log}");
+    let content = std::fs::read_to_string(log)?;
+    assert!(content.contains("Result: FAIL"), "{log}:\n{content}");
     // As JSON, and with the dependents the first run built (Down-A 1.0 and the candidate)
     // taken from the build cache.
     let output = run(riverpan(scratch)
         .arg("smoke")
-        .args(["--from", &server.url(), "--top", "2", "--json", "--downriver"])
+        .args([
+            "--from",
+            &server.url(),
+            "--top",
+            "2",
+            "--json",
+            "--downriver",
+        ])
         .arg(&candidate))?;
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let value: serde_json::Value = serde_json::from_slice(&output.stdout)?;
     assert_eq!(value["dist"], "Down-A");
-    assert_eq!(value["dependents"].as_array().map(Vec::len), Some(2), "{value}");
+    assert_eq!(
+        value["dependents"].as_array().map(Vec::len),
+        Some(2),
+        "{value}"
+    );
     assert_eq!(value["newly_broken"], 1, "{value}");
     server.stop();
     Ok(())
@@ -290,7 +316,7 @@ fn watch_smokes_an_upload_made_after_it_started() -> TestResult {
         }],
     )?;
     let server = Server::start(&data)?;
-    let mut watcher = riverpan(scratch)
+    let watcher = riverpan(scratch)
         .arg("smoke")
         .args(["--from", &server.url(), "--report", &server.url()])
         .args(["--tester", TESTER, "--watch", "--interval", "1"])

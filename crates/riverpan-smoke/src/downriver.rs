@@ -112,13 +112,9 @@ mod tests {
             dependent("Wide", 9, 40),
             dependent("Mid", 2, 5),
         ];
-        let names = |list: Vec<Dependent>| -> Vec<String> {
-            list.into_iter().map(|d| d.dist).collect()
-        };
-        assert_eq!(
-            names(most_upriver(all.clone(), Some(2))),
-            ["Wide", "Big"]
-        );
+        let names =
+            |list: Vec<Dependent>| -> Vec<String> { list.into_iter().map(|d| d.dist).collect() };
+        assert_eq!(names(most_upriver(all.clone(), Some(2))), ["Wide", "Big"]);
         assert_eq!(
             names(most_upriver(all, None)),
             ["Wide", "Big", "Mid", "Leaf"]
@@ -136,7 +132,10 @@ mod tests {
         assert_eq!(verdict(&pass, &untested), DownriverVerdict::NewlyBroken);
         assert_eq!(verdict(&fail, &pass), DownriverVerdict::Fixed);
         assert_eq!(verdict(&fail, &na), DownriverVerdict::StillFailing);
-        assert_eq!(verdict(&untested, &untested), DownriverVerdict::StillFailing);
+        assert_eq!(
+            verdict(&untested, &untested),
+            DownriverVerdict::StillFailing
+        );
         assert_eq!(DownriverVerdict::NewlyBroken.as_str(), "newly broken");
         assert_eq!(untested.label(), "not tested");
         assert_eq!(fail.label(), "FAIL");

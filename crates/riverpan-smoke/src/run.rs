@@ -190,8 +190,14 @@ fn write_log(logs: &Path, name: &str, path: &str, perl: &Path, run: &TestRun) ->
             step.log
         ));
     }
-    let file = logs.join(format!("{}.log", name.replace('/', "_")));
-    std::fs::create_dir_all(logs).ok()?;
+    // `name` may hold directories (`downriver/<candidate>/<dependent>.current`); nothing in it
+    // climbs out of `logs`.
+    let safe: Vec<&str> = name
+        .split('/')
+        .filter(|part| !part.is_empty() && *part != "." && *part != "..")
+        .collect();
+    let file = logs.join(format!("{}.log", safe.join("/")));
+    std::fs::create_dir_all(file.parent()?).ok()?;
     std::fs::write(&file, text).ok()?;
     Some(file)
 }

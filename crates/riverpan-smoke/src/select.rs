@@ -229,10 +229,13 @@ pub fn parse_since(text: &str, now: u64) -> Result<String, String> {
     }
     let bytes = text.as_bytes();
     let date_like = bytes.len() >= 10
-        && bytes[..10]
-            .iter()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     if date_like {
         return Ok(text.to_string());
     }
@@ -343,10 +346,7 @@ mod tests {
             parse_since("2h", 1_709_251_199).as_deref(),
             Ok("2024-02-29T21:59:59Z")
         );
-        assert_eq!(
-            parse_since("2024-01-01", 0).as_deref(),
-            Ok("2024-01-01")
-        );
+        assert_eq!(parse_since("2024-01-01", 0).as_deref(), Ok("2024-01-01"));
         assert!(parse_since("yesterday", 0).is_err());
     }
 }

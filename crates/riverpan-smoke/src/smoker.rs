@@ -159,7 +159,11 @@ fn smoke_one(
         "{}/{}",
         perl.label
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' })
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            })
             .collect::<String>(),
         release.path.replace('/', "_")
     );
