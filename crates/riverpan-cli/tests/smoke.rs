@@ -160,8 +160,7 @@ fn uploads_are_smoked_graded_as_cpan_reporter_and_reported_once_per_perl() -> Te
     assert!(output.status.success(), "{printed}");
     let last = printed
         .lines()
-        .filter(|line| line.starts_with('{'))
-        .next_back()
+        .rfind(|line| line.starts_with('{'))
         .ok_or("no JSON")?;
     let last: serde_json::Value = serde_json::from_str(last)?;
     assert_eq!(last["event"], "summary", "{printed}");
