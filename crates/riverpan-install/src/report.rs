@@ -64,6 +64,16 @@ pub fn verdict_of(tested: &TestedDist, harness: Harness) -> Verdict {
         phase: Phase::Configure,
         reason: "nothing ran".into(),
     };
+    // A static install (`x_static_install`) writes no Makefile or Build by design: CPAN::Reporter's
+    // "configured without a build file" discard is for Makefile.PLs that gave up, not for it.
+    let mut build_dir = tested.build_dir;
+    if tested
+        .runs
+        .iter()
+        .any(|run| run.command.starts_with("riverpan static install"))
+    {
+        build_dir.build_file_written = true;
+    }
     for run in &tested.runs {
         let Some(phase) = phase_of(run.step) else {
             continue;
@@ -80,7 +90,7 @@ pub fn verdict_of(tested: &TestedDist, harness: Harness) -> Verdict {
             timed_out: run.timed_out,
             output: &run.log,
             prerequisites: &[],
-            build_dir: tested.build_dir,
+            build_dir,
             harness,
         });
         match verdict {
@@ -357,6 +367,24 @@ mod tests {
             verdict_of(&tested(vec![configure, build]), Harness::Tap),
             Verdict::Discard { .. }
         ));
+        // A static install writes no Makefile: still graded by its tests.
+        let static_configure = run(
+            Step::Configure,
+            "riverpan static install: configure",
+            "",
+            Some(0),
+        );
+        let static_build = run(Step::Build, "riverpan static install: build", "", Some(0));
+        let static_test = run(
+            Step::Test,
+            "perl -MTAP::Harness::Env (static install test)",
+            "t/basic.t .. ok\nAll tests successful.\nResult: PASS\n",
+            Some(0),
+        );
+        assert_eq!(
+            verdict(vec![static_configure, static_build, static_test]),
+            Some(Grade::Pass)
+        );
         // A test suite stopped at the time limit: discarded, as CPAN::Reporter does.
         let hung = run(Step::Test, "make test", "t/hang.t .. ", None);
         assert!(matches!(
