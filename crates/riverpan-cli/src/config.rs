@@ -31,6 +31,9 @@ pub(crate) struct ConfigFile {
     /// `[tester]`
     #[serde(default)]
     pub tester: TesterSection,
+    /// `[smoke]`
+    #[serde(default)]
+    pub smoke: SmokeSection,
     /// `[registration]`
     #[serde(default)]
     pub registration: RegistrationSection,
@@ -82,6 +85,16 @@ pub(crate) struct IdsSection {
     pub inactive_after: Option<String>,
     /// `reclaim_grace = "30d"`: how long after the reminder an id may be reclaimed.
     pub reclaim_grace: Option<String>,
+}
+
+/// The `[smoke]` table: what `riverpan smoke` never tests.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SmokeSection {
+    /// `exclude = ["Acme-*", "Net-SSLeay"]`: distribution name patterns (`*`, `?`), added to
+    /// `--exclude` and to what CPAN::Reporter::Smoker always skips.
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// The `[tester]` table: who CPAN Testers reports (`install --report`, `smoke`) come from.

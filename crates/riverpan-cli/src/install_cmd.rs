@@ -166,7 +166,7 @@ pub(crate) struct ExecArgs {
     command: Vec<String>,
 }
 
-fn cache_root() -> PathBuf {
+pub(crate) fn cache_root() -> PathBuf {
     std::env::var_os("RIVERPAN_CACHE_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("riverpan")))
@@ -294,6 +294,8 @@ pub(crate) fn install(globals: &GlobalOptions, args: &InstallArgs) -> anyhow::Re
         exclude_vendor: args.exclude_vendor,
         extended_testing: args.extended_testing,
         show_logs: globals.verbose > 0,
+        extra_env: Vec::new(),
+        test_only: Vec::new(),
     };
     let json = args.json;
     let out = Mutex::new(std::io::stdout());

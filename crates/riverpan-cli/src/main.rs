@@ -17,6 +17,7 @@ mod perms_cmd;
 mod repo_cmd;
 mod river_cmd;
 mod serve_cmd;
+mod smoke_cmd;
 mod testers_cmd;
 mod version_cmd;
 
@@ -107,6 +108,7 @@ enum Command {
     List(installed_cmd::ListArgs),
     Uninstall(installed_cmd::UninstallArgs),
     Cache(install_cmd::CacheArgs),
+    Smoke(smoke_cmd::SmokeArgs),
 }
 
 /// Global options every subcommand may need.
@@ -153,6 +155,7 @@ fn main() -> ExitCode {
         Command::List(args) => installed_cmd::list(&globals, &args),
         Command::Uninstall(args) => installed_cmd::uninstall(&globals, &args),
         Command::Cache(args) => install_cmd::cache(&globals, &args),
+        Command::Smoke(args) => smoke_cmd::run(&globals, &args),
     };
     match outcome {
         Ok(code) => code,

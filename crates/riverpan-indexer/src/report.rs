@@ -158,6 +158,10 @@ pub struct RiverNote {
     pub advice: Vec<String>,
 }
 
+/// How many direct dependents the report's `riverpan smoke --downriver` command tests before it
+/// takes only the most upriver ones.
+const DOWNRIVER_TOP: u64 = 20;
+
 /// PAUSE's `$status_over_all`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Overall {
@@ -442,6 +446,23 @@ impl IndexReport {
                 }
                 out.push('\n');
             }
+            // The consensus's first request made concrete: the command that tests the
+            // dependents against a release before it ships (this one, or the next as a tarball).
+            let scope = if river.immediate <= DOWNRIVER_TOP {
+                "--all".to_string()
+            } else {
+                format!("--top {DOWNRIVER_TOP}")
+            };
+            out.push_str(&wrap(
+                "To test its dependents with a release before you ship it (a trial release here, or the tarball on your disk in place of this file), run, with this riverpan's address as URL:",
+                0,
+                0,
+            ));
+            out.push('\n');
+            out.push_str(&format!(
+                "     riverpan smoke --from URL --downriver {} {scope}\n\n",
+                self.short_dist()
+            ));
         }
         for paragraph in self.license_nudge() {
             out.push_str(&wrap(&paragraph, 0, 0));

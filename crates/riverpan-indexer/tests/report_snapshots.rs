@@ -19,6 +19,37 @@ fn snapshot_ok_upload() {
     insta::assert_snapshot!("ok_upload", report.render_text());
 }
 
+/// An upload of a distribution way upriver: its place, the consensus's advice, and the exact
+/// `riverpan smoke --downriver` command for the release (`--all` for few direct dependents,
+/// `--top 20` for many).
+#[test]
+fn snapshot_upriver_upload_with_the_downriver_command() {
+    let mut repo = Repo::new();
+    let mut report = repo.upload(
+        "OPRIME",
+        "XForm-Rollout-1.00.tar.gz",
+        dist(&[("XForm::Rollout", "1.00")]),
+    );
+    report.river = Some(riverpan_indexer::RiverNote {
+        dist: "XForm-Rollout".into(),
+        immediate: 35,
+        total: 1200,
+        band: "way upriver".into(),
+        advice: vec!["Test its dependents before a stable release.".into()],
+    });
+    let text = report.render_text();
+    assert!(text.contains(
+        "riverpan smoke --from URL --downriver OPRIME/XForm-Rollout-1.00.tar.gz --top 20"
+    ));
+    insta::assert_snapshot!("upriver_upload", text);
+    if let Some(river) = report.river.as_mut() {
+        river.immediate = 3;
+    }
+    assert!(report
+        .render_text()
+        .contains("riverpan smoke --from URL --downriver OPRIME/XForm-Rollout-1.00.tar.gz --all"));
+}
+
 #[test]
 fn snapshot_missing_permission() {
     let mut repo = Repo::new();

@@ -161,6 +161,14 @@ pub struct InstallOptions {
     pub extended_testing: bool,
     /// Hand each finished step's output to `events` (an event with step `log`), for `-v`.
     pub show_logs: bool,
+    /// Extra variables for every configure, build and test step (the smoker's automated-testing
+    /// context: `AUTOMATED_TESTING=1`, ...), set after the toolchain's own.
+    pub extra_env: Vec<(String, String)>,
+    /// With `test`: only these distributions (by name, `Foo-Bar`) are built fresh and tested;
+    /// every other one is taken from the build cache when it is there and is never tested (what
+    /// a smoker and a downriver run want: the release under test, on dependencies built once).
+    /// Empty: every distribution is built fresh and tested.
+    pub test_only: Vec<String>,
 }
 
 /// One line of progress, for the display and `--json`.
@@ -223,6 +231,15 @@ impl InstallReport {
             && self.problems.is_empty()
             && self.breaks.is_empty()
     }
+}
+
+/// The distribution name of a distribution id (a path below `authors/id/`, or a local
+/// target's absolute path): what [`InstallOptions::test_only`] names.
+pub fn dist_name_of_id(id: &str) -> Option<String> {
+    let file = id.rsplit('/').next().unwrap_or(id);
+    cpan_distname::DistnameInfo::new(&format!("authors/id/L/LO/LOCAL/{file}"))
+        .dist()
+        .map(str::to_string)
 }
 
 /// A target: `Module`, `Module@1.23` (exactly), `Module~">= 1, < 2"` (a range).
@@ -411,6 +428,12 @@ pub fn install(
     // Tests run on a fresh build (as cpm: its prebuilt distributions are off with --test); the
     // builds made are still kept.
     let reuse_builds = build_cache.is_some() && !options.test;
+    // `test_only`: the named distributions are tested on a fresh build; the others are
+    // dependencies, reused from the build cache and not tested.
+    let tested_here = |dist: &DistId| {
+        options.test_only.is_empty()
+            || dist_name_of_id(dist.as_str()).is_some_and(|name| options.test_only.contains(&name))
+    };
     if let Some(lock) = &options.lock {
         lock.check_targets(targets)?;
     }
@@ -574,7 +597,8 @@ pub fn install(
                     }
                     Task::Run(task) => {
                         let prebuilt = work.get(&task.dist).is_some_and(|w| w.prebuilt);
-                        if (options.dry_run || prebuilt) && task.step != Step::Fetch {
+                        let untested = task.step == Step::Test && !tested_here(&task.dist);
+                        if (options.dry_run || prebuilt || untested) && task.step != Step::Fetch {
                             // A dry run fetches (to read each META) but runs nothing: the plan
                             // follows the META's requirements instead of MYMETA's.
                             progressed = true;
@@ -607,7 +631,12 @@ pub fn install(
                                     .and_then(|lock| lock.sha256_of(task.dist.as_str())),
                                 prebuilt: build_cache
                                     .as_ref()
-                                    .filter(|_| reuse_builds)
+                                    .filter(|_| {
+                                        reuse_builds
+                                            || (build_cache.is_some()
+                                                && !options.test_only.is_empty()
+                                                && !tested_here(&task.dist))
+                                    })
                                     .map(|cache| (cache.clone(), perl.clone(), options.pureperl)),
                             },
                             step => {
@@ -1108,6 +1137,9 @@ fn step_environment(
     }
     if options.extended_testing {
         extra.insert("EXTENDED_TESTING".to_string(), "1".to_string());
+    }
+    for (key, value) in &options.extra_env {
+        extra.insert(key.clone(), value.clone());
     }
     let timeout = match step {
         Step::Configure => options.timeouts[0],

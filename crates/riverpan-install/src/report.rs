@@ -64,6 +64,16 @@ pub fn verdict_of(tested: &TestedDist, harness: Harness) -> Verdict {
         phase: Phase::Configure,
         reason: "nothing ran".into(),
     };
+    // A static install (`x_static_install`) writes no Makefile or Build by design: CPAN::Reporter's
+    // "configured without a build file" discard is for Makefile.PLs that gave up, not for it.
+    let mut build_dir = tested.build_dir;
+    if tested
+        .runs
+        .iter()
+        .any(|run| run.command.starts_with("riverpan static install"))
+    {
+        build_dir.build_file_written = true;
+    }
     for run in &tested.runs {
         let Some(phase) = phase_of(run.step) else {
             continue;
@@ -80,7 +90,7 @@ pub fn verdict_of(tested: &TestedDist, harness: Harness) -> Verdict {
             timed_out: run.timed_out,
             output: &run.log,
             prerequisites: &[],
-            build_dir: tested.build_dir,
+            build_dir,
             harness,
         });
         match verdict {
@@ -136,6 +146,10 @@ pub struct ReportSender {
     perl: PerlIdentity,
     perl_path: String,
     harness: Harness,
+    /// The tester comment (the automated-testing notice of a smoker), if any.
+    comments: Option<String>,
+    /// Variables the steps ran with that the caller's environment lacks (the smoker's).
+    step_env: Vec<(String, String)>,
 }
 
 impl ReportSender {
@@ -166,7 +180,17 @@ impl ReportSender {
             perl: identity,
             perl_path,
             harness: Harness::for_test_harness_version(harness_version.trim()),
+            comments: None,
+            step_env: Vec::new(),
         })
+    }
+
+    /// Reports of an automated run (the smoker): CPAN::Reporter's automated-testing comment, and
+    /// `step_env` — the variables every step ran with — in the report's environment.
+    pub fn automated(mut self, step_env: &[(String, String)]) -> ReportSender {
+        self.comments = Some(cpan_reporter::tester_comment(true, None));
+        self.step_env = step_env.to_vec();
+        self
     }
 
     /// The perl's version as reports carry it (`5.36.0`).
@@ -194,9 +218,16 @@ impl ReportSender {
             install: None,
         };
         let user_agent = format!("riverpan/{}", env!("CARGO_PKG_VERSION"));
-        let environment: Vec<(String, String)> = std::env::vars()
+        let mut environment: Vec<(String, String)> = std::env::vars()
             .filter(|(name, _)| cpan_reporter::report::is_reported_env_var(name))
+            .filter(|(name, _)| !self.step_env.iter().any(|(set, _)| set == name))
             .collect();
+        environment.extend(
+            self.step_env
+                .iter()
+                .filter(|(name, _)| cpan_reporter::report::is_reported_env_var(name))
+                .cloned(),
+        );
         let duration: Duration = tested.runs.iter().map(|run| run.elapsed).sum();
         let mut input = ReportInput::new(
             &self.reporter,
@@ -209,6 +240,7 @@ impl ReportSender {
         input.perl_path = Some(&self.perl_path);
         input.environment = &environment;
         input.duration = Some(duration);
+        input.comments = self.comments.as_deref();
         cpan_reporter::build_report(&input).map_err(|error| ReportOutcome::Failed {
             why: error.to_string(),
         })
@@ -335,6 +367,24 @@ mod tests {
             verdict_of(&tested(vec![configure, build]), Harness::Tap),
             Verdict::Discard { .. }
         ));
+        // A static install writes no Makefile: still graded by its tests.
+        let static_configure = run(
+            Step::Configure,
+            "riverpan static install: configure",
+            "",
+            Some(0),
+        );
+        let static_build = run(Step::Build, "riverpan static install: build", "", Some(0));
+        let static_test = run(
+            Step::Test,
+            "perl -MTAP::Harness::Env (static install test)",
+            "t/basic.t .. ok\nAll tests successful.\nResult: PASS\n",
+            Some(0),
+        );
+        assert_eq!(
+            verdict(vec![static_configure, static_build, static_test]),
+            Some(Grade::Pass)
+        );
         // A test suite stopped at the time limit: discarded, as CPAN::Reporter does.
         let hung = run(Step::Test, "make test", "t/hang.t .. ", None);
         assert!(matches!(
