@@ -45,6 +45,13 @@ fn fixture(scratch: &Path) -> Result<PathBuf, Box<dyn Error>> {
                 ..dist("Prompt-Dist", "0.1", &[])
             },
             dist("Tampered-Dist", "0.1", &[]),
+            // MYMETA keeps META's perl requirement only when nothing is computed at configure
+            // time: a static install.
+            Dist {
+                min_perl: "5.999",
+                meta_extra: r#""x_static_install":1,"#,
+                ..dist("Newer-Perl", "0.1", &[])
+            },
         ],
     )
 }
@@ -656,9 +663,15 @@ fn tested_distributions_are_reported_to_a_riverpan() -> TestResult {
         .args(["--from", &server.url(), "--test", "--report", &server.url()])
         .args(["--tester", "Test Er <tester@example.org>", "-L"])
         .arg(&lib)
-        .args(["Leaf::Dist", "Broken::Tests"]))?;
+        .args(["Leaf::Dist", "Broken::Tests", "Newer::Perl"]))?;
     let printed = text(&output);
     assert_eq!(output.status.code(), Some(1), "{printed}");
+    // META wants a newer perl: stopped before anything runs, and reported na as
+    // CPAN::Reporter reports it.
+    assert!(
+        printed.contains("reported: A/AL/ALICE/Newer-Perl-0.1.tar.gz NA"),
+        "{printed}"
+    );
     assert!(
         printed.contains("reported: A/AL/ALICE/Leaf-Dist-1.0.tar.gz PASS"),
         "{printed}"
@@ -680,6 +693,9 @@ fn tested_distributions_are_reported_to_a_riverpan() -> TestResult {
     assert_eq!(leaf[0]["version"], "1.0", "{leaf}");
     let broken = summary("Broken-Tests")?;
     assert_eq!(broken[0]["grade"], "fail", "{broken}");
+    let newer = summary("Newer-Perl")?;
+    assert_eq!(newer[0]["grade"], "na", "{newer}");
+    assert!(!lib.join("lib/perl5/Newer").exists());
     // No address: refused at once, nothing installed.
     let output = run(riverpan(scratch)
         .arg("install")

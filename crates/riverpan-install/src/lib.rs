@@ -448,6 +448,8 @@ pub fn install(
         plan_options = plan_options.with_suggests();
     }
     let mut scheduler = Scheduler::new(plan_options, targets.iter().cloned());
+    // Every `requires 'perl'` is checked against the target perl (never installed).
+    let _ = scheduler.already_installed("perl", &perl.version);
     let mut work: BTreeMap<DistId, DistWork> = BTreeMap::new();
     let mut logs: BTreeMap<DistId, PathBuf> = BTreeMap::new();
     let mut installed_cache: BTreeMap<String, Option<String>> = BTreeMap::new();
@@ -497,6 +499,24 @@ pub fn install(
                 match task {
                     Task::Resolve { module, range } => {
                         progressed = true;
+                        if module == "perl" {
+                            // perl is never installed by a client: it is what it is, and a
+                            // release that wants a newer one is blocked as "perl too old".
+                            if !range.accepts_str(&perl.version).unwrap_or(true) {
+                                events(InstallEvent {
+                                    step: "resolve".into(),
+                                    subject: module.clone(),
+                                    state: "failed",
+                                    detail: format!(
+                                        "{} wanted, this is perl {}",
+                                        range.as_string(),
+                                        perl.version
+                                    ),
+                                });
+                            }
+                            let _ = scheduler.already_installed(&module, &perl.version);
+                            continue;
+                        }
                         let installed = if module == "perl" {
                             Some(perl.version.clone())
                         } else {
@@ -889,6 +909,7 @@ pub fn install(
             }
         }
     }
+    let summary = scheduler.summary();
     if options.test {
         // Read before the work directory goes: what grading looks at in each build directory.
         report.tested = work
@@ -904,8 +925,45 @@ pub fn install(
                 runs: dist.runs.clone(),
             })
             .collect();
+        // A release that needs a newer perl stops where CPAN.pm stops it, with the message a
+        // MakeMaker MIN_PERL_VERSION check prints: what CPAN::Reporter grades `na`.
+        for skip in &summary.skipped {
+            let cpan_plan::Blocker::PerlTooOld { required, have } = &skip.blocker else {
+                continue;
+            };
+            let runs = work
+                .get(&skip.dist)
+                .map(|dist| dist.runs.clone())
+                .unwrap_or_default();
+            let (step, command) = if runs.is_empty() {
+                (Step::Configure, "perl Makefile.PL")
+            } else {
+                (Step::Build, "make")
+            };
+            let mut runs = runs;
+            runs.push(StepRun {
+                step,
+                command: command.to_string(),
+                log: format!(
+                    "Perl version {} or higher required. We run {have}.\n",
+                    required.trim_start_matches(">=").trim()
+                ),
+                exit_code: Some(1),
+                timed_out: false,
+                elapsed: Duration::ZERO,
+            });
+            report.tested.retain(|t| t.path != skip.dist.as_str());
+            report.tested.push(TestedDist {
+                path: skip.dist.as_str().to_string(),
+                build_dir: work
+                    .get(&skip.dist)
+                    .and_then(|dist| dist.root.as_deref())
+                    .map(report::build_dir_facts)
+                    .unwrap_or_default(),
+                runs,
+            });
+        }
     }
-    let summary = scheduler.summary();
     if summary.is_success() && !options.dry_run {
         // Everything built is installed (and kept in the build cache): the work directory of
         // a successful run has nothing left to show. A failed run keeps it, logs included.

@@ -102,6 +102,8 @@ pub struct Dist<'a> {
     pub meta_extra: &'a str,
     /// Install `script/<name>` too.
     pub script: bool,
+    /// META's runtime `perl` requirement (empty: none).
+    pub min_perl: &'a str,
 }
 
 impl Dist<'_> {
@@ -161,11 +163,14 @@ impl Dist<'_> {
                 prereqs.join(", ")
             ),
         )?;
-        let runtime: Vec<String> = self
+        let mut runtime: Vec<String> = self
             .requires
             .iter()
             .map(|m| format!("\"{m}\":\"0\""))
             .collect();
+        if !self.min_perl.is_empty() {
+            runtime.push(format!("\"perl\":\"{}\"", self.min_perl));
+        }
         std::fs::write(
             root.join("META.json"),
             format!(
