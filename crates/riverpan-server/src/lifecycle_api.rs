@@ -18,11 +18,11 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use riverpan_repository::RepositoryError;
+use riverpan_repository::{Repository, RepositoryError};
 use riverpan_store::IdRequestRecord;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::auth::{Principal, TokenScope};
@@ -121,8 +121,48 @@ async fn blocking<T: Send + 'static>(
         .map_err(|error| Answer::internal(error, FLAVOR))?
 }
 
-fn answer(outcome: Result<Response, Answer>) -> Response {
-    outcome.unwrap_or_else(IntoResponse::into_response)
+/// Runs `call` on the write side's repository on the blocking pool; a refusal becomes its
+/// [`Answer`] (see [`refusal`]).
+async fn on_repository<T: Send + 'static>(
+    side: Arc<WriteSide>,
+    call: impl FnOnce(&mut Repository) -> Result<T, RepositoryError> + Send + 'static,
+) -> Result<T, Answer> {
+    blocking(move || call(&mut side.repository()).map_err(refusal)).await
+}
+
+/// What a handler answers: a JSON body with `200`, or the refusal.
+type JsonAnswer = Result<Json<serde_json::Value>, Answer>;
+
+/// The request's JSON body, or the `400` answer showing the body expected (`example`).
+async fn json_body<T: DeserializeOwned>(request: Request, example: &str) -> Result<T, Answer> {
+    let Json(body) = Json::<T>::from_request(request, &())
+        .await
+        .map_err(|rejection| {
+            Answer::new(
+                StatusCode::BAD_REQUEST,
+                format!("expected JSON {example}: {rejection}"),
+                FLAVOR,
+            )
+        })?;
+    Ok(body)
+}
+
+/// Whether `principal` acts on its own id `userid`: refused unless it does or is an
+/// administrator; `may_only` says what a plain author may do.
+fn own_or_administrator(
+    principal: &Principal,
+    userid: &str,
+    may_only: &str,
+) -> Result<bool, Answer> {
+    let own = principal.userid == userid;
+    if !own && !principal.is_admin {
+        return Err(Answer::new(
+            StatusCode::FORBIDDEN,
+            format!("{} may only {may_only}", principal.userid),
+            FLAVOR,
+        ));
+    }
+    Ok(own)
 }
 
 #[derive(Deserialize)]
@@ -134,55 +174,42 @@ async fn list_requests(
     State(state): State<ServerState>,
     Query(filter): Query<StateFilter>,
     request: Request,
-) -> Response {
+) -> JsonAnswer {
     let caller = Caller::of(&request);
-    answer(
-        async move {
-            let (_, side) = administrator(&state, &caller).await?;
-            let requests = blocking(move || {
-                side.repository()
-                    .store()
-                    .id_requests(filter.state.as_deref())
-                    .map_err(|error| Answer::internal(error, FLAVOR))
-            })
-            .await?;
-            let list: Vec<_> = requests.iter().map(request_json).collect();
-            Ok(Json(serde_json::json!({ "requests": list })).into_response())
-        }
-        .await,
-    )
+    let (_, side) = administrator(&state, &caller).await?;
+    let requests = blocking(move || {
+        side.repository()
+            .store()
+            .id_requests(filter.state.as_deref())
+            .map_err(|error| Answer::internal(error, FLAVOR))
+    })
+    .await?;
+    let list: Vec<_> = requests.iter().map(request_json).collect();
+    Ok(Json(serde_json::json!({ "requests": list })))
 }
 
 async fn approve(
     State(state): State<ServerState>,
     Path(id): Path<i64>,
     request: Request,
-) -> Response {
+) -> JsonAnswer {
     let caller = Caller::of(&request);
-    answer(
-        async move {
-            let (admin, side) = administrator(&state, &caller).await?;
-            let (approved, password) = blocking(move || {
-                let (password, hash) = crate::web::lifecycle::new_password().map_err(refusal)?;
-                let approved = side
-                    .repository()
-                    .approve_id_request(id, &admin.userid, &password, &hash)
-                    .map_err(refusal)?;
-                Ok((approved, password))
-            })
-            .await?;
-            let mut body = serde_json::json!({
-                "request": request_json(&approved.request),
-                "mailed": approved.mailed,
-            });
-            if !approved.mailed {
-                // Nobody else can tell the new author the password.
-                body["password"] = serde_json::Value::String(password);
-            }
-            Ok(Json(body).into_response())
-        }
-        .await,
-    )
+    let (admin, side) = administrator(&state, &caller).await?;
+    let (approved, password) = on_repository(side, move |repository| {
+        let (password, hash) = crate::web::lifecycle::new_password()?;
+        let approved = repository.approve_id_request(id, &admin.userid, &password, &hash)?;
+        Ok((approved, password))
+    })
+    .await?;
+    let mut body = serde_json::json!({
+        "request": request_json(&approved.request),
+        "mailed": approved.mailed,
+    });
+    if !approved.mailed {
+        // Nobody else can tell the new author the password.
+        body["password"] = serde_json::Value::String(password);
+    }
+    Ok(Json(body))
 }
 
 #[derive(Deserialize, Default)]
@@ -194,41 +221,32 @@ async fn reject(
     State(state): State<ServerState>,
     Path(id): Path<i64>,
     request: Request,
-) -> Response {
+) -> JsonAnswer {
     let caller = Caller::of(&request);
-    answer(
-        async move {
-            let (admin, side) = administrator(&state, &caller).await?;
-            let body = axum::body::to_bytes(request.into_body(), 64 << 10)
-                .await
-                .map_err(|_| {
-                    Answer::new(StatusCode::PAYLOAD_TOO_LARGE, "body too large", FLAVOR)
-                })?;
-            let wanted: RejectBody = if body.iter().all(u8::is_ascii_whitespace) {
-                RejectBody::default()
-            } else {
-                serde_json::from_slice(&body).map_err(|error| {
-                    Answer::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("expected JSON {{\"note\": \"…\"}}: {error}"),
-                        FLAVOR,
-                    )
-                })?
-            };
-            let (rejected, mailed) = blocking(move || {
-                side.repository()
-                    .reject_id_request(id, &admin.userid, wanted.note.as_deref())
-                    .map_err(refusal)
-            })
-            .await?;
-            Ok(Json(serde_json::json!({
-                "request": request_json(&rejected),
-                "mailed": mailed,
-            }))
-            .into_response())
-        }
-        .await,
-    )
+    let (admin, side) = administrator(&state, &caller).await?;
+    // Unlike the other bodies this one may be empty: a rejection needs no note.
+    let body = axum::body::to_bytes(request.into_body(), 64 << 10)
+        .await
+        .map_err(|_| Answer::new(StatusCode::PAYLOAD_TOO_LARGE, "body too large", FLAVOR))?;
+    let wanted: RejectBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RejectBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|error| {
+            Answer::new(
+                StatusCode::BAD_REQUEST,
+                format!("expected JSON {{\"note\": \"…\"}}: {error}"),
+                FLAVOR,
+            )
+        })?
+    };
+    let (rejected, mailed) = on_repository(side, move |repository| {
+        repository.reject_id_request(id, &admin.userid, wanted.note.as_deref())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({
+        "request": request_json(&rejected),
+        "mailed": mailed,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -240,100 +258,63 @@ async fn set_state(
     State(state): State<ServerState>,
     Path(userid): Path<String>,
     request: Request,
-) -> Response {
+) -> JsonAnswer {
     let caller = Caller::of(&request);
-    answer(
-        async move {
-            let (admin, side) = administrator(&state, &caller).await?;
-            let Json(wanted) = Json::<StateBody>::from_request(request, &())
-                .await
-                .map_err(|rejection| {
-                    Answer::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("expected JSON {{\"state\": \"nologin\"}}: {rejection}"),
-                        FLAVOR,
-                    )
-                })?;
-            let userid = userid.to_ascii_uppercase();
-            let job_userid = userid.clone();
-            let job_state = wanted.state.clone();
-            let previous = blocking(move || {
-                side.repository()
-                    .set_account_state(&job_userid, &job_state, &admin.userid)
-                    .map_err(refusal)
-            })
-            .await?;
-            Ok(Json(serde_json::json!({
-                "userid": userid,
-                "state": wanted.state,
-                "previous": previous,
-            }))
-            .into_response())
-        }
-        .await,
-    )
+    let (admin, side) = administrator(&state, &caller).await?;
+    let wanted: StateBody = json_body(request, r#"{"state": "nologin"}"#).await?;
+    let userid = userid.to_ascii_uppercase();
+    let job_userid = userid.clone();
+    let job_state = wanted.state.clone();
+    let previous = on_repository(side, move |repository| {
+        repository.set_account_state(&job_userid, &job_state, &admin.userid)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({
+        "userid": userid,
+        "state": wanted.state,
+        "previous": previous,
+    })))
 }
 
 async fn delete_id(
     State(state): State<ServerState>,
     Path(userid): Path<String>,
     request: Request,
-) -> Response {
+) -> JsonAnswer {
     let caller = Caller::of(&request);
-    answer(
-        async move {
-            let (principal, side) = principal(&state, &caller).await?;
-            let userid = userid.to_ascii_uppercase();
-            let own = principal.userid == userid;
-            if !own && !principal.is_admin {
-                return Err(Answer::new(
-                    StatusCode::FORBIDDEN,
-                    format!("{} may only delete their own id", principal.userid),
-                    FLAVOR,
-                ));
-            }
-            if own && principal.token_id.is_some() {
-                return Err(Answer::new(
-                    StatusCode::FORBIDDEN,
-                    "deleting your id needs your password, not a token",
-                    FLAVOR,
-                ));
-            }
-            let job_userid = userid.clone();
-            blocking(move || {
-                let reason = if own {
-                    "deleted by its owner"
-                } else {
-                    "deleted by an administrator"
-                };
-                side.repository()
-                    .delete_id(&job_userid, &principal.userid, reason)
-                    .map_err(refusal)
-            })
-            .await?;
-            Ok(Json(serde_json::json!({ "deleted": userid })).into_response())
-        }
-        .await,
-    )
+    let (principal, side) = principal(&state, &caller).await?;
+    let userid = userid.to_ascii_uppercase();
+    let own = own_or_administrator(&principal, &userid, "delete their own id")?;
+    if own && principal.token_id.is_some() {
+        return Err(Answer::new(
+            StatusCode::FORBIDDEN,
+            "deleting your id needs your password, not a token",
+            FLAVOR,
+        ));
+    }
+    let job_userid = userid.clone();
+    on_repository(side, move |repository| {
+        let reason = if own {
+            "deleted by its owner"
+        } else {
+            "deleted by an administrator"
+        };
+        repository.delete_id(&job_userid, &principal.userid, reason)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "deleted": userid })))
 }
 
-async fn inactive(State(state): State<ServerState>, request: Request) -> Response {
+async fn inactive(State(state): State<ServerState>, request: Request) -> JsonAnswer {
     let caller = Caller::of(&request);
-    answer(
-        async move {
-            let (_, side) = administrator(&state, &caller).await?;
-            let rule = side.options.inactivity;
-            let ids =
-                blocking(move || side.repository().inactive_ids(&rule).map_err(refusal)).await?;
-            Ok(Json(serde_json::json!({
-                "inactive_for_seconds": rule.inactive_for.as_secs(),
-                "grace_seconds": rule.grace.as_secs(),
-                "ids": ids,
-            }))
-            .into_response())
-        }
-        .await,
-    )
+    let (_, side) = administrator(&state, &caller).await?;
+    let rule = side.options.inactivity;
+    let ids = on_repository(side, move |repository| repository.inactive_ids(&rule)).await?;
+    Ok(Json(serde_json::json!({
+        "inactive_for_seconds": rule.inactive_for.as_secs(),
+        "grace_seconds": rule.grace.as_secs(),
+        "ids": ids,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -345,47 +326,29 @@ async fn set_cleanup(
     State(state): State<ServerState>,
     Path(userid): Path<String>,
     request: Request,
-) -> Response {
+) -> JsonAnswer {
     let caller = Caller::of(&request);
-    answer(
-        async move {
-            let (principal, side) = principal(&state, &caller).await?;
-            let userid = userid.to_ascii_uppercase();
-            if principal.userid != userid && !principal.is_admin {
-                return Err(Answer::new(
-                    StatusCode::FORBIDDEN,
-                    format!("{} may only change their own setting", principal.userid),
-                    FLAVOR,
-                ));
-            }
-            let Json(wanted) = Json::<CleanupBody>::from_request(request, &())
-                .await
-                .map_err(|rejection| {
-                    Answer::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("expected JSON {{\"opt_out\": true}}: {rejection}"),
-                        FLAVOR,
-                    )
-                })?;
-            let job_userid = userid.clone();
-            let found = blocking(move || {
-                side.repository()
-                    .store()
-                    .set_cleanup_opt_out(&job_userid, wanted.opt_out)
-                    .map_err(|error| Answer::internal(error, FLAVOR))
-            })
-            .await?;
-            if !found {
-                return Err(Answer::new(
-                    StatusCode::NOT_FOUND,
-                    format!("no author {userid}"),
-                    FLAVOR,
-                ));
-            }
-            tracing::info!(%userid, by = %principal.userid, opt_out = wanted.opt_out, "cleanup opt-out changed");
-            Ok(Json(serde_json::json!({ "userid": userid, "opt_out": wanted.opt_out }))
-                .into_response())
-        }
-        .await,
-    )
+    let (principal, side) = principal(&state, &caller).await?;
+    let userid = userid.to_ascii_uppercase();
+    own_or_administrator(&principal, &userid, "change their own setting")?;
+    let wanted: CleanupBody = json_body(request, r#"{"opt_out": true}"#).await?;
+    let job_userid = userid.clone();
+    let found = blocking(move || {
+        side.repository()
+            .store()
+            .set_cleanup_opt_out(&job_userid, wanted.opt_out)
+            .map_err(|error| Answer::internal(error, FLAVOR))
+    })
+    .await?;
+    if !found {
+        return Err(Answer::new(
+            StatusCode::NOT_FOUND,
+            format!("no author {userid}"),
+            FLAVOR,
+        ));
+    }
+    tracing::info!(%userid, by = %principal.userid, opt_out = wanted.opt_out, "cleanup opt-out changed");
+    Ok(Json(
+        serde_json::json!({ "userid": userid, "opt_out": wanted.opt_out }),
+    ))
 }

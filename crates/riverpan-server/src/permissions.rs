@@ -242,26 +242,54 @@ fn action_of(wanted: Wanted, body: &WriteBody) -> Result<Action, String> {
     })
 }
 
+/// The request's body bytes once its principal may manage permissions (see
+/// [`perms_principal`]).
+async fn signed_in(
+    state: &ServerState,
+    request: Request,
+) -> Result<(Arc<WriteSide>, Principal, Bytes), Response> {
+    // Split before the await: a `&Request` held across it would need its body to be `Sync`.
+    let peer = peer_ip(&request);
+    let (head, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 << 10)
+        .await
+        .unwrap_or_default();
+    let (side, principal) = perms_principal(state, &head.headers, peer).await?;
+    Ok((side, principal, bytes))
+}
+
+/// A write's principal and its body (see [`signed_in`] and [`parse_body`]).
+async fn write_request(
+    state: &ServerState,
+    request: Request,
+) -> Result<(Arc<WriteSide>, Principal, WriteBody), Response> {
+    let (side, principal, bytes) = signed_in(state, request).await?;
+    let body = parse_body(&bytes).map_err(|response| *response)?;
+    Ok((side, principal, body))
+}
+
+/// Runs `read` on a reader of the store; a failure is the `500` answer.
+async fn read<T: Send + 'static>(
+    state: &ServerState,
+    read: impl FnOnce(&riverpan_store::Store) -> Result<T, riverpan_store::StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    state
+        .inner
+        .readers
+        .read(read)
+        .await
+        .map_err(|reason| internal_error(&reason))
+}
+
 async fn operate(
     state: ServerState,
     subject: Subject,
     wanted: Wanted,
-    headers: HeaderMap,
-    peer: Option<std::net::IpAddr>,
-    body: Bytes,
-) -> Response {
-    let (side, principal) = match perms_principal(&state, &headers, peer).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    let body = match parse_body(&body) {
-        Ok(body) => body,
-        Err(response) => return *response,
-    };
-    let action = match action_of(wanted, &body) {
-        Ok(action) => action,
-        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
-    };
+    request: Request,
+) -> Result<Response, Response> {
+    let (side, principal, body) = write_request(&state, request).await?;
+    let action =
+        action_of(wanted, &body).map_err(|message| json_error(StatusCode::BAD_REQUEST, message))?;
     let request = PermRequest {
         subject,
         action,
@@ -273,303 +301,237 @@ async fn operate(
         interface: Interface::Api,
         reason: body.reason,
     };
-    match on_repository(&side, move |repository| {
+    let outcome = on_repository(&side, move |repository| {
         repository.change_permissions_as(&request)
     })
-    .await
-    {
-        Ok(outcome) => {
-            let status = if outcome.offer.is_some() {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            (status, Json(outcome_json(&outcome))).into_response()
-        }
-        Err(response) => response,
-    }
+    .await?;
+    let status = if outcome.offer.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(outcome_json(&outcome))).into_response())
 }
 
-/// Splits a request into what the handlers need (a `&Request` held across an await would need
-/// its body to be `Sync`).
-async fn parts(request: Request) -> (HeaderMap, Option<std::net::IpAddr>, Bytes) {
-    let peer = peer_ip(&request);
-    let (head, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 << 10)
-        .await
-        .unwrap_or_default();
-    (head.headers, peer, bytes)
-}
-
+/// A handler of one operation on a package or a distribution; `removing` takes the
+/// co-maintainer to remove from the path.
 macro_rules! operation_handler {
+    ($name:ident, $subject:ident, removing) => {
+        async fn $name(
+            State(state): State<ServerState>,
+            Path((name, userid)): Path<(String, String)>,
+            request: Request,
+        ) -> Result<Response, Response> {
+            operate(
+                state,
+                Subject::$subject(name),
+                Wanted::Remove(userid),
+                request,
+            )
+            .await
+        }
+    };
     ($name:ident, $subject:ident, $wanted:expr) => {
         async fn $name(
             State(state): State<ServerState>,
             Path(name): Path<String>,
             request: Request,
-        ) -> Response {
-            let (headers, peer, body) = parts(request).await;
-            operate(state, Subject::$subject(name), $wanted, headers, peer, body).await
+        ) -> Result<Response, Response> {
+            operate(state, Subject::$subject(name), $wanted, request).await
         }
     };
 }
 
 operation_handler!(package_add, Package, Wanted::Add);
+operation_handler!(package_remove, Package, removing);
 operation_handler!(package_transfer, Package, Wanted::Transfer);
 operation_handler!(package_give_up, Package, Wanted::GiveUp);
 operation_handler!(package_mark, Package, Wanted::Mark);
 operation_handler!(dist_add, Distribution, Wanted::Add);
+operation_handler!(dist_remove, Distribution, removing);
 operation_handler!(dist_transfer, Distribution, Wanted::Transfer);
 operation_handler!(dist_give_up, Distribution, Wanted::GiveUp);
 operation_handler!(dist_mark, Distribution, Wanted::Mark);
-
-async fn package_remove(
-    State(state): State<ServerState>,
-    Path((name, userid)): Path<(String, String)>,
-    request: Request,
-) -> Response {
-    let (headers, peer, body) = parts(request).await;
-    let subject = Subject::Package(name);
-    operate(state, subject, Wanted::Remove(userid), headers, peer, body).await
-}
-
-async fn dist_remove(
-    State(state): State<ServerState>,
-    Path((name, userid)): Path<(String, String)>,
-    request: Request,
-) -> Response {
-    let (headers, peer, body) = parts(request).await;
-    let subject = Subject::Distribution(name);
-    operate(state, subject, Wanted::Remove(userid), headers, peer, body).await
-}
 
 async fn accept(
     State(state): State<ServerState>,
     Path(id): Path<String>,
     request: Request,
-) -> Response {
-    let (headers, peer, _) = parts(request).await;
-    let (side, principal) = match perms_principal(&state, &headers, peer).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return json_error(StatusCode::NOT_FOUND, format!("no transfer offer {id}"));
-    };
+) -> Result<Response, Response> {
+    let (side, principal, _) = signed_in(&state, request).await?;
+    // Any id that is not a number names no transfer offer either.
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| json_error(StatusCode::NOT_FOUND, format!("no transfer offer {id}")))?;
     let actor = actor_of(&principal.userid, principal.is_admin, None);
-    match on_repository(&side, move |repository| {
+    let outcome = on_repository(&side, move |repository| {
         repository.accept_offer(id, &actor, Interface::Api)
     })
-    .await
-    {
-        Ok(outcome) => Json(outcome_json(&outcome)).into_response(),
-        Err(response) => response,
-    }
+    .await?;
+    Ok(Json(outcome_json(&outcome)).into_response())
 }
 
 async fn adopt(
     State(state): State<ServerState>,
     Path(name): Path<String>,
     request: Request,
-) -> Response {
-    let (headers, peer, body) = parts(request).await;
-    let (side, principal) = match perms_principal(&state, &headers, peer).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    let body = match parse_body(&body) {
-        Ok(body) => body,
-        Err(response) => return *response,
-    };
+) -> Result<Response, Response> {
+    let (side, principal, body) = write_request(&state, request).await?;
     let actor = actor_of(
         &principal.userid,
         principal.is_admin,
         body.acting_for.as_deref(),
     );
     let reason = body.reason.unwrap_or_default();
-    match on_repository(&side, move |repository| {
+    let outcome = on_repository(&side, move |repository| {
         repository.request_adoption(&name, &actor, &reason, Interface::Api)
     })
-    .await
-    {
-        Ok(outcome) => {
-            let granted = outcome
-                .adoption
-                .as_ref()
-                .is_some_and(|adoption| adoption.state == "granted");
-            let status = if granted {
-                StatusCode::OK
-            } else {
-                StatusCode::ACCEPTED
-            };
-            (status, Json(outcome_json(&outcome))).into_response()
-        }
-        Err(response) => response,
-    }
+    .await?;
+    let granted = outcome
+        .adoption
+        .as_ref()
+        .is_some_and(|adoption| adoption.state == "granted");
+    let status = if granted {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((status, Json(outcome_json(&outcome))).into_response())
 }
 
 async fn decide(
     State(state): State<ServerState>,
     Path(id): Path<String>,
     request: Request,
-) -> Response {
-    let (headers, peer, body) = parts(request).await;
-    let (side, principal) = match perms_principal(&state, &headers, peer).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    let body = match parse_body(&body) {
-        Ok(body) => body,
-        Err(response) => return *response,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return json_error(StatusCode::NOT_FOUND, format!("no adoption request {id}"));
-    };
+) -> Result<Response, Response> {
+    let (side, principal, body) = write_request(&state, request).await?;
+    // Any id that is not a number names no adoption request either.
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| json_error(StatusCode::NOT_FOUND, format!("no adoption request {id}")))?;
     let Some(grant) = body.grant else {
-        return json_error(
+        return Err(json_error(
             StatusCode::BAD_REQUEST,
             "expected JSON {\"grant\": true|false, \"rationale\": \"…\"}",
-        );
+        ));
     };
     let actor = actor_of(&principal.userid, principal.is_admin, None);
     let rationale = body.rationale.unwrap_or_default();
-    match on_repository(&side, move |repository| {
+    let outcome = on_repository(&side, move |repository| {
         repository.decide_adoption(id, &actor, grant, &rationale, Interface::Api)
     })
-    .await
-    {
-        Ok(outcome) => Json(outcome_json(&outcome)).into_response(),
-        Err(response) => response,
-    }
+    .await?;
+    Ok(Json(outcome_json(&outcome)).into_response())
 }
 
-async fn pending_adoptions(State(state): State<ServerState>, request: Request) -> Response {
-    let (headers, peer, _) = parts(request).await;
-    let (_, principal) = match perms_principal(&state, &headers, peer).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+async fn pending_adoptions(
+    State(state): State<ServerState>,
+    request: Request,
+) -> Result<Response, Response> {
+    let (_, principal, _) = signed_in(&state, request).await?;
     if !principal.is_admin {
-        return json_error(
+        return Err(json_error(
             StatusCode::FORBIDDEN,
             "Only administrators see the pending adoption requests.",
-        );
+        ));
     }
-    match state
-        .inner
-        .readers
-        .read(|store| store.reader().pending_adoptions())
-        .await
-    {
-        Ok(requests) => Json(json!({
-            "adoptions": requests.iter().map(adoption_json).collect::<Vec<_>>(),
-        }))
-        .into_response(),
-        Err(reason) => internal_error(&reason),
-    }
+    let requests = read(&state, |store| store.reader().pending_adoptions()).await?;
+    Ok(Json(json!({
+        "adoptions": requests.iter().map(adoption_json).collect::<Vec<_>>(),
+    }))
+    .into_response())
 }
 
-async fn dist_adoptions(State(state): State<ServerState>, Path(name): Path<String>) -> Response {
+async fn dist_adoptions(
+    State(state): State<ServerState>,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
     let dist = name.clone();
-    match state
-        .inner
-        .readers
-        .read(move |store| store.reader().adoptions_of_dist(&dist))
-        .await
-    {
-        Ok(requests) => Json(json!({
-            "distribution": name,
-            "adoptions": requests.iter().map(adoption_json).collect::<Vec<_>>(),
-        }))
-        .into_response(),
-        Err(reason) => internal_error(&reason),
+    let requests = read(&state, move |store| store.reader().adoptions_of_dist(&dist)).await?;
+    Ok(Json(json!({
+        "distribution": name,
+        "adoptions": requests.iter().map(adoption_json).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+async fn show_offer(
+    State(state): State<ServerState>,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    // Any id that is not a number names no transfer offer either.
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| json_error(StatusCode::NOT_FOUND, format!("no transfer offer {id}")))?;
+    match read(&state, move |store| store.reader().offer(id)).await? {
+        Some(offer) => Ok(Json(offer_json(&offer)).into_response()),
+        None => Err(json_error(
+            StatusCode::NOT_FOUND,
+            format!("no transfer offer {id}"),
+        )),
     }
 }
 
-async fn show_offer(State(state): State<ServerState>, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return json_error(StatusCode::NOT_FOUND, format!("no transfer offer {id}"));
-    };
-    match state
-        .inner
-        .readers
-        .read(move |store| store.reader().offer(id))
-        .await
-    {
-        Ok(Some(offer)) => Json(offer_json(&offer)).into_response(),
-        Ok(None) => json_error(StatusCode::NOT_FOUND, format!("no transfer offer {id}")),
-        Err(reason) => internal_error(&reason),
-    }
-}
-
-async fn package_log(State(state): State<ServerState>, Path(package): Path<String>) -> Response {
+async fn package_log(
+    State(state): State<ServerState>,
+    Path(package): Path<String>,
+) -> Result<Response, Response> {
     let name = package.clone();
-    let read = state
-        .inner
-        .readers
-        .read(move |store| {
-            let log = store.reader().perm_log_of_package(&name)?;
-            let holders = perms::package_permissions(store, &name);
-            Ok((log, holders))
-        })
-        .await;
-    match read {
-        Ok((log, Ok(holders))) => {
-            if log.is_empty() && holders.is_none() {
-                return json_error(
-                    StatusCode::NOT_FOUND,
-                    format!("no package {package}: nobody holds permissions on it"),
-                );
-            }
-            Json(json!({ "package": package, "permissions": holders, "log": log_json(&log) }))
-                .into_response()
-        }
-        Ok((_, Err(error))) => internal_error(&error.to_string()),
-        Err(reason) => internal_error(&reason),
+    let (log, holders) = read(&state, move |store| {
+        let log = store.reader().perm_log_of_package(&name)?;
+        let holders = perms::package_permissions(store, &name);
+        Ok((log, holders))
+    })
+    .await?;
+    let holders = holders.map_err(|error| internal_error(&error.to_string()))?;
+    if log.is_empty() && holders.is_none() {
+        return Err(json_error(
+            StatusCode::NOT_FOUND,
+            format!("no package {package}: nobody holds permissions on it"),
+        ));
     }
+    Ok(
+        Json(json!({ "package": package, "permissions": holders, "log": log_json(&log) }))
+            .into_response(),
+    )
 }
 
-async fn dist_log(State(state): State<ServerState>, Path(name): Path<String>) -> Response {
+async fn dist_log(
+    State(state): State<ServerState>,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
     let dist = name.clone();
-    match state
-        .inner
-        .readers
-        .read(move |store| store.reader().perm_log_of_dist(&dist))
-        .await
-    {
-        Ok(log) => Json(json!({ "distribution": name, "log": log_json(&log) })).into_response(),
-        Err(reason) => internal_error(&reason),
-    }
+    let log = read(&state, move |store| store.reader().perm_log_of_dist(&dist)).await?;
+    Ok(Json(json!({ "distribution": name, "log": log_json(&log) })).into_response())
 }
 
-async fn dist_holders(State(state): State<ServerState>, Path(name): Path<String>) -> Response {
+async fn dist_holders(
+    State(state): State<ServerState>,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
     let dist = name.clone();
-    let read = state
-        .inner
-        .readers
-        .read(move |store| Ok(perms::dist_permissions(store, &dist)))
-        .await;
-    match read {
-        Ok(Ok(packages)) if packages.is_empty() => json_error(
+    let packages = read(&state, move |store| {
+        Ok(perms::dist_permissions(store, &dist))
+    })
+    .await?
+    .map_err(|error| internal_error(&error.to_string()))?;
+    if packages.is_empty() {
+        return Err(json_error(
             StatusCode::NOT_FOUND,
             format!("no distribution {name}: no package of it is indexed or held"),
-        ),
-        Ok(Ok(packages)) => {
-            let owners: std::collections::BTreeSet<&str> = packages
-                .iter()
-                .filter_map(|package| package.owner.as_deref())
-                .collect();
-            Json(json!({
-                "distribution": name,
-                "packages": packages,
-                "owners": owners,
-                "incomplete_ownership": owners.len() > 1,
-            }))
-            .into_response()
-        }
-        Ok(Err(error)) => internal_error(&error.to_string()),
-        Err(reason) => internal_error(&reason),
+        ));
     }
+    let owners: std::collections::BTreeSet<&str> = packages
+        .iter()
+        .filter_map(|package| package.owner.as_deref())
+        .collect();
+    Ok(Json(json!({
+        "distribution": name,
+        "packages": packages,
+        "owners": owners,
+        "incomplete_ownership": owners.len() > 1,
+    }))
+    .into_response())
 }
 
 /// An operation's answer: what was recorded, changed, left alone, offered or filed.

@@ -6,8 +6,6 @@
 mod write_support;
 
 use std::error::Error;
-use std::io::{BufRead, BufReader, Write};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use riverpan_repository::{IdRequestForm, MailConfig, RegistrationPolicy, Repository};
@@ -21,75 +19,6 @@ fn options() -> WriteOptions {
         min_form_time: Duration::ZERO,
         ..WriteOptions::default()
     }
-}
-
-/// An SMTP server that accepts any number of messages and collects their DATA.
-fn smtp_server() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let address = listener.local_addr().expect("address").to_string();
-    let messages = Arc::new(Mutex::new(Vec::new()));
-    let collected = Arc::clone(&messages);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            let Ok(read_half) = stream.try_clone() else {
-                return;
-            };
-            let mut reader = BufReader::new(read_half);
-            let mut writer = stream;
-            let _ = writer.write_all(b"220 test ESMTP\r\n");
-            let (mut data, mut in_data) = (String::new(), false);
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                if in_data {
-                    if line == ".\r\n" {
-                        in_data = false;
-                        collected
-                            .lock()
-                            .expect("lock")
-                            .push(std::mem::take(&mut data));
-                        let _ = writer.write_all(b"250 queued\r\n");
-                    } else {
-                        data.push_str(&line);
-                    }
-                    continue;
-                }
-                let upper = line.to_ascii_uppercase();
-                if upper.starts_with("DATA") {
-                    in_data = true;
-                    let _ = writer.write_all(b"354 go\r\n");
-                } else if upper.starts_with("QUIT") {
-                    let _ = writer.write_all(b"221 bye\r\n");
-                    break;
-                } else {
-                    let _ = writer.write_all(b"250 ok\r\n");
-                }
-            }
-        }
-    });
-    (address, messages)
-}
-
-/// The value of the first `name="NAME" value="…"` of a page.
-fn field_in(body: &str, name: &str) -> Option<String> {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = body.find(&marker)? + marker.len();
-    let end = body[start..].find('"')?;
-    Some(body[start..start + end].to_string())
-}
-
-fn cookie_value(answer: &Answer, name: &str) -> Option<String> {
-    answer.headers.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        if !key.trim().eq_ignore_ascii_case("set-cookie") {
-            return None;
-        }
-        let (cookie, value) = value.trim().split(';').next()?.split_once('=')?;
-        (cookie == name).then(|| value.to_string())
-    })
 }
 
 /// A signed-in browser.
@@ -317,12 +246,12 @@ fn administrators_decide_on_the_web_and_over_the_api_with_mails() -> TestResult 
     let dir = tempfile::tempdir()?;
     add_account(dir.path(), "ADMIN", true)?;
     add_account(dir.path(), "NEILB", false)?;
-    let (relay, messages) = smtp_server();
+    let relay = FakeRelay::start()?;
     let server = TestServer::start(
         dir.path(),
         WriteOptions {
             mail: Some(MailConfig {
-                relay,
+                relay: relay.addr.clone(),
                 from: "riverpan@example.org".into(),
                 admin: Some("admins@example.org".into()),
             }),
@@ -361,7 +290,8 @@ fn administrators_decide_on_the_web_and_over_the_api_with_mails() -> TestResult 
         page.body
     );
     assert!(Store::open(dir.path())?.reader().author("ADA")?.is_some());
-    let welcome = messages
+    let welcome = relay
+        .messages
         .lock()
         .map_err(|_| "lock")?
         .iter()
@@ -374,7 +304,8 @@ fn administrators_decide_on_the_web_and_over_the_api_with_mails() -> TestResult 
         true,
     )?;
     assert_eq!(rejected.status, 303);
-    let rejection_mailed = messages
+    let rejection_mailed = relay
+        .messages
         .lock()
         .map_err(|_| "lock")?
         .iter()

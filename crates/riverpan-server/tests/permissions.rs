@@ -80,39 +80,18 @@ fn refused(dir: &Path, before: &str, answer: &Answer, status: u16, says: &str) -
 /// that the index does not have); Base-Dist, which User-Dist (by OTHER) requires; Lonely-Dist,
 /// which nothing requires.
 fn repository_with_dists(dir: &Path) -> TestResult {
-    for (userid, admin) in [
-        ("NEILB", false),
-        ("OTHER", false),
-        ("HELPER", false),
-        ("ADMIN", true),
-        ("BANNED", false),
-    ] {
-        author(dir, userid, admin)?;
-    }
+    foo_bar_and_base(
+        dir,
+        &[
+            ("NEILB", false),
+            ("OTHER", false),
+            ("HELPER", false),
+            ("ADMIN", true),
+            ("BANNED", false),
+        ],
+        &[("Lonely-Dist", "Lonely::Dist")],
+    )?;
     assert!(Store::open(dir)?.set_nologin("BANNED", true)?);
-    let dists = tempfile::tempdir()?;
-    let mut repository = Repository::open(dir)?;
-    repository.grant("Foo::Bar::Theirs", "OTHER", true)?;
-    let foo_bar = build_dist(
-        dists.path(),
-        "Foo-Bar",
-        "1.0",
-        &["Foo::Bar", "Foo::Bar::Util", "Foo::Bar::Theirs"],
-        &[],
-    )?;
-    repository.upload("NEILB", &foo_bar)?;
-    let base = build_dist(dists.path(), "Base-Dist", "1.0", &["Base::Dist"], &[])?;
-    repository.upload("NEILB", &base)?;
-    let lonely = build_dist(dists.path(), "Lonely-Dist", "1.0", &["Lonely::Dist"], &[])?;
-    repository.upload("NEILB", &lonely)?;
-    let user = build_dist(
-        dists.path(),
-        "User-Dist",
-        "1.0",
-        &["User::Dist"],
-        &["Base::Dist"],
-    )?;
-    repository.upload("OTHER", &user)?;
     Ok(())
 }
 

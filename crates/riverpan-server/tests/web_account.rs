@@ -25,22 +25,6 @@ fn set_cookies(answer: &Answer) -> Vec<String> {
         .collect()
 }
 
-/// The value `NAME=value` sets, from the `Set-Cookie` headers.
-fn cookie_value(answer: &Answer, name: &str) -> Option<String> {
-    set_cookies(answer).iter().find_map(|cookie| {
-        let first = cookie.split(';').next()?;
-        let (key, value) = first.split_once('=')?;
-        (key == name).then(|| value.to_string())
-    })
-}
-
-/// The first `name="csrf" value="…"` of a page.
-fn csrf_in(body: &str) -> Option<String> {
-    let start = body.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
-    let end = body[start..].find('"')?;
-    Some(body[start..start + end].to_string())
-}
-
 /// A signed-in client: the session cookie and the CSRF token of its forms.
 struct Client {
     base: String,
@@ -101,7 +85,7 @@ fn sign_in(server: &TestServer, userid: &str) -> Result<Client, Box<dyn Error>> 
     let form = curl(&server.url("/signin"), &[])?;
     assert_eq!(form.status, 200, "{}", form.body);
     let token = cookie_value(&form, "riverpan_signin").ok_or("no sign-in cookie")?;
-    let field = csrf_in(&form.body).ok_or("no csrf field")?;
+    let field = field_in(&form.body, "csrf").ok_or("no csrf field")?;
     assert_eq!(token, field);
     let answer = curl(
         &server.url("/signin"),
@@ -126,7 +110,7 @@ fn sign_in(server: &TestServer, userid: &str) -> Result<Client, Box<dyn Error>> 
     };
     let account = client.get("/account")?;
     assert_eq!(account.status, 200, "{}", account.body);
-    client.csrf = csrf_in(&account.body).ok_or("no csrf on /account")?;
+    client.csrf = field_in(&account.body, "csrf").ok_or("no csrf on /account")?;
     Ok(client)
 }
 

@@ -10,30 +10,9 @@ use std::error::Error;
 use std::path::Path;
 
 use perms_support::*;
-use riverpan_repository::Repository;
 use riverpan_server::WriteOptions;
 use riverpan_store::Store;
 use write_support::*;
-
-/// The value `NAME=value` of the answer's `Set-Cookie` headers.
-fn cookie_value(answer: &Answer, name: &str) -> Option<String> {
-    answer.headers.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        if !key.trim().eq_ignore_ascii_case("set-cookie") {
-            return None;
-        }
-        let first = value.trim().split(';').next()?;
-        let (cookie, value) = first.split_once('=')?;
-        (cookie == name).then(|| value.to_string())
-    })
-}
-
-/// The first `name="csrf" value="…"` of a page.
-fn csrf_in(body: &str) -> Option<String> {
-    let start = body.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
-    let end = body[start..].find('"')?;
-    Some(body[start..start + end].to_string())
-}
 
 /// A signed-in browser.
 struct Browser {
@@ -80,7 +59,7 @@ impl Browser {
 fn sign_in(server: &TestServer, userid: &str) -> Result<Browser, Box<dyn Error>> {
     let form = curl(&server.url("/signin"), &[])?;
     let token = cookie_value(&form, "riverpan_signin").ok_or("no sign-in cookie")?;
-    let field = csrf_in(&form.body).ok_or("no csrf field")?;
+    let field = field_in(&form.body, "csrf").ok_or("no csrf field")?;
     let answer = curl(
         &server.url("/signin"),
         &[
@@ -102,43 +81,23 @@ fn sign_in(server: &TestServer, userid: &str) -> Result<Browser, Box<dyn Error>>
         csrf: String::new(),
     };
     let account = browser.get("/account")?;
-    browser.csrf = csrf_in(&account.body).ok_or("no csrf on /account")?;
+    browser.csrf = field_in(&account.body, "csrf").ok_or("no csrf on /account")?;
     Ok(browser)
 }
 
 /// NEILB owns Foo-Bar (Foo::Bar, Foo::Bar::Util; Foo::Bar::Theirs held by OTHER) and
 /// Base-Dist, which User-Dist requires.
 fn setup(dir: &Path) -> TestResult {
-    for (userid, admin) in [
-        ("NEILB", false),
-        ("OTHER", false),
-        ("HELPER", false),
-        ("ADMIN", true),
-    ] {
-        author(dir, userid, admin)?;
-    }
-    let dists = tempfile::tempdir()?;
-    let mut repository = Repository::open(dir)?;
-    repository.grant("Foo::Bar::Theirs", "OTHER", true)?;
-    let foo_bar = build_dist(
-        dists.path(),
-        "Foo-Bar",
-        "1.0",
-        &["Foo::Bar", "Foo::Bar::Util", "Foo::Bar::Theirs"],
+    foo_bar_and_base(
+        dir,
+        &[
+            ("NEILB", false),
+            ("OTHER", false),
+            ("HELPER", false),
+            ("ADMIN", true),
+        ],
         &[],
-    )?;
-    repository.upload("NEILB", &foo_bar)?;
-    let base = build_dist(dists.path(), "Base-Dist", "1.0", &["Base::Dist"], &[])?;
-    repository.upload("NEILB", &base)?;
-    let user = build_dist(
-        dists.path(),
-        "User-Dist",
-        "1.0",
-        &["User::Dist"],
-        &["Base::Dist"],
-    )?;
-    repository.upload("OTHER", &user)?;
-    Ok(())
+    )
 }
 
 #[test]

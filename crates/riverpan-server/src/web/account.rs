@@ -140,6 +140,46 @@ pub(crate) fn viewer_of(session: &Session) -> Viewer {
     }
 }
 
+/// Runs `work` on the blocking pool; a task that panicked is the `500` page.
+pub(crate) async fn on_blocking_pool<R: Send + 'static>(
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, Response> {
+    tokio::task::spawn_blocking(work).await.map_err(internal)
+}
+
+/// Runs `work` on the blocking pool; its failure, like a panic, is the `500` page.
+pub(crate) async fn blocking<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, Response> {
+    on_blocking_pool(work).await?.map_err(internal)
+}
+
+/// Keeps `notice` or `error` for the next page of `session`.
+pub(crate) fn flash(
+    state: &ServerState,
+    session: &Session,
+    notice: Option<String>,
+    error: Option<String>,
+) {
+    state.inner.web.flashes.put(
+        session,
+        Flash {
+            notice,
+            error,
+            ..Flash::default()
+        },
+    );
+}
+
+/// The answer to a form or upload sent without a live session.
+fn not_signed_in() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "You are not signed in (or your session expired): sign in and try again.",
+        &Viewer::default(),
+    )
+}
+
 /// The prologue of every account form: its fields, the session its CSRF token belongs to, and
 /// the write side (or the answer refusing the request).
 pub(crate) async fn signed_form(
@@ -211,11 +251,7 @@ async fn checked_session(
     csrf: Option<&str>,
 ) -> Result<Session, Response> {
     let Some(session) = current_session(state, headers).await? else {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "You are not signed in (or your session expired): sign in and try again.",
-            &Viewer::default(),
-        ));
+        return Err(not_signed_in());
     };
     if !session::tokens_match(&session.csrf_token, csrf.unwrap_or_default()) {
         tracing::info!(user = %session.userid, "form refused: missing or wrong CSRF token");
@@ -347,12 +383,9 @@ async fn sign_in(State(state): State<ServerState>, request: Request) -> Response
     side.limiter.record_success(&user_key);
     let dir = state.data_dir().to_path_buf();
     let user = principal.userid.clone();
-    let created =
-        tokio::task::spawn_blocking(move || session::create(&dir, &user, now_seconds())).await;
-    let secret = match created {
-        Ok(Ok(secret)) => secret,
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
+    let secret = match blocking(move || session::create(&dir, &user, now_seconds())).await {
+        Ok(secret) => secret,
+        Err(response) => return response,
     };
     tracing::info!(user = %principal.userid, ?peer, "web sign-in");
     let secure = session::came_over_https(&headers);
@@ -366,28 +399,29 @@ async fn sign_in(State(state): State<ServerState>, request: Request) -> Response
     response
 }
 
-async fn sign_out(State(state): State<ServerState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn sign_out(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Response> {
     let form = parse_form(&body);
-    let session =
-        match checked_session(&state, &headers, form.get("csrf").map(String::as_str)).await {
-            Ok(session) => session,
-            Err(response) => return response,
-        };
+    let session = checked_session(&state, &headers, form.get("csrf").map(String::as_str)).await?;
     let dir = state.data_dir().to_path_buf();
     let id = session.id_sha256.clone();
-    match tokio::task::spawn_blocking(move || session::delete(&dir, &id)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
-    }
-    let mut response = see_other("/");
+    blocking(move || session::delete(&dir, &id)).await?;
+    Ok(signed_out("/", &headers))
+}
+
+/// A redirect to `location` that also ends the session in the browser (its cookie cleared).
+pub(crate) fn signed_out(location: &str, headers: &HeaderMap) -> Response {
+    let mut response = see_other(location);
     response.headers_mut().append(
         header::SET_COOKIE,
         session::set_cookie(
             SESSION_COOKIE,
             "",
             std::time::Duration::ZERO,
-            session::came_over_https(&headers),
+            session::came_over_https(headers),
         ),
     );
     response
@@ -459,13 +493,13 @@ fn uploads_of(
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-async fn account(State(state): State<ServerState>, headers: HeaderMap) -> Response {
-    let session = match page_session(&state, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+async fn account(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let session = page_session(&state, &headers).await?;
     let flash = state.inner.web.flashes.take(&session);
-    account_page(&state, &session, flash, StatusCode::OK).await
+    Ok(account_page(&state, &session, flash, StatusCode::OK).await)
 }
 
 /// Renders `/account` for `session` with `flash`, answered with `status`.
@@ -482,7 +516,7 @@ async fn account_page(
     let userid = session.userid.clone();
     let now = now_seconds();
     let lifecycle_side = Arc::clone(&side);
-    let loaded = tokio::task::spawn_blocking(move || {
+    let loaded = blocking(move || {
         let uploads = uploads_of(&dir, &userid).map_err(|error| error.to_string())?;
         let tokens = riverpan_store::Store::open(&dir)
             .and_then(|store| store.tokens_of(&userid))
@@ -500,9 +534,8 @@ async fn account_page(
     })
     .await;
     let (uploads, mut tokens, cleanup_opt_out, may_delete_id) = match loaded {
-        Ok(Ok(loaded)) => loaded,
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
+        Ok(loaded) => loaded,
+        Err(response) => return response,
     };
     tokens.sort_by_key(|token| std::cmp::Reverse(token.created_at));
     let view = AccountView {
@@ -561,11 +594,7 @@ async fn upload_form(State(state): State<ServerState>, request: Request) -> Resp
         Ok(session) => session,
         Err(response) => return response,
     }) else {
-        return error(
-            StatusCode::FORBIDDEN,
-            "You are not signed in (or your session expired): sign in and try again.",
-            &Viewer::default(),
-        );
+        return not_signed_in();
     };
     let max = side.options.max_upload_size;
     let refused = |answer: upload::Answer| {
@@ -619,12 +648,14 @@ async fn upload_page(
     State(state): State<ServerState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let session = match page_session(&state, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let viewer = viewer_of(&session);
+) -> Result<Response, Response> {
+    let session = page_session(&state, &headers).await?;
+    Ok(upload_page_of(&state, &session, &id).await)
+}
+
+/// The page of upload `id` for `session`.
+async fn upload_page_of(state: &ServerState, session: &Session, id: &str) -> Response {
+    let viewer = viewer_of(session);
     let Ok(id) = id.parse::<i64>() else {
         return error(StatusCode::NOT_FOUND, "No such upload.", &viewer);
     };
@@ -663,7 +694,7 @@ async fn upload_page(
         return error(StatusCode::NOT_FOUND, "No such upload.", &viewer);
     }
     let report_status = report.as_ref().map(|report| report.status.clone());
-    let flash = state.inner.web.flashes.take(&session);
+    let flash = state.inner.web.flashes.take(session);
     let view = UploadView {
         notice: flash.notice.or(flash.error),
         upload: pages::UploadRow {
@@ -692,11 +723,8 @@ async fn create_token(
     State(state): State<ServerState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = signed_form(&state, &headers, &body).await?;
     let refuse = |message: String| Flash {
         error: Some(message),
         ..Flash::default()
@@ -704,13 +732,13 @@ async fn create_token(
     let scope = match TokenScope::parse(form.get("scope").map_or("upload", String::as_str)) {
         Ok(scope) => scope,
         Err(reason) => {
-            return account_page(
+            return Ok(account_page(
                 &state,
                 &session,
                 refuse(reason.to_string()),
                 StatusCode::BAD_REQUEST,
             )
-            .await
+            .await)
         }
     };
     let now = now_seconds();
@@ -719,8 +747,9 @@ async fn create_token(
         Some(text) => match crate::queue::parse_duration(text) {
             Ok(lifetime) => Some(now.saturating_add(lifetime.as_secs() as i64)),
             Err(reason) => {
-                return account_page(&state, &session, refuse(reason), StatusCode::BAD_REQUEST)
-                    .await
+                return Ok(
+                    account_page(&state, &session, refuse(reason), StatusCode::BAD_REQUEST).await,
+                )
             }
         },
     };
@@ -728,18 +757,10 @@ async fn create_token(
         .get("description")
         .map(|text| text.trim().chars().take(200).collect())
         .unwrap_or_default();
-    let token = match auth::generate_token(&session.userid, &scope, expires_at, &description, now) {
-        Ok(token) => token,
-        Err(reason) => return internal(reason),
-    };
+    let token = auth::generate_token(&session.userid, &scope, expires_at, &description, now)
+        .map_err(internal)?;
     let record = token.record.clone();
-    let stored =
-        tokio::task::spawn_blocking(move || side.repository().store().insert_token(&record)).await;
-    match stored {
-        Ok(Ok(())) => {}
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
-    }
+    blocking(move || side.repository().store().insert_token(&record)).await?;
     tracing::info!(user = %session.userid, token = %token.record.token_id, %scope, "token created on the web");
     state.inner.web.flashes.put(
         &session,
@@ -749,7 +770,7 @@ async fn create_token(
             ..Flash::default()
         },
     );
-    see_other("/account")
+    Ok(see_other("/account"))
 }
 
 async fn revoke_token(
@@ -757,15 +778,12 @@ async fn revoke_token(
     Path(token_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (_, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (_, session, side) = signed_form(&state, &headers, &body).await?;
     let userid = session.userid.clone();
     let is_admin = session.is_admin;
     let wanted = token_id.clone();
-    let revoked = tokio::task::spawn_blocking(move || {
+    let revoked = blocking(move || {
         let repository = side.repository();
         let store = repository.store();
         match store.token(&wanted)? {
@@ -775,85 +793,68 @@ async fn revoke_token(
             _ => Ok(None),
         }
     })
-    .await;
-    let flash = match revoked {
-        Ok(Ok(Some(true))) => Flash {
-            notice: Some(format!("Token {token_id} revoked.")),
-            ..Flash::default()
-        },
-        Ok(Ok(Some(false))) => Flash {
-            notice: Some(format!("Token {token_id} was already revoked.")),
-            ..Flash::default()
-        },
-        Ok(Ok(None)) => {
-            return error(
+    .await?;
+    let notice = match revoked {
+        Some(true) => format!("Token {token_id} revoked."),
+        Some(false) => format!("Token {token_id} was already revoked."),
+        None => {
+            return Err(error(
                 StatusCode::NOT_FOUND,
                 "No such token.",
                 &viewer_of(&session),
-            )
+            ))
         }
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
     };
-    state.inner.web.flashes.put(&session, flash);
-    see_other("/account")
+    flash(&state, &session, Some(notice), None);
+    Ok(see_other("/account"))
 }
 
 async fn schedule_deletion(
     State(state): State<ServerState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = signed_form(&state, &headers, &body).await?;
     let path = form.get("path").cloned().unwrap_or_default();
     let principal = principal_of(&session);
     let job_side = Arc::clone(&side);
-    let scheduled = tokio::task::spawn_blocking(move || {
-        crate::deletion::schedule_blocking(&job_side, &principal, &path)
-    })
-    .await;
-    deletion_answer(&state, &session, &side, scheduled, |deletion| {
-        format!(
-            "{} will be deleted at {} (cancel until then).",
-            deletion.path,
-            rfc3339(deletion.due_at)
-        )
-    })
-    .await
+    let scheduled =
+        on_blocking_pool(move || crate::deletion::schedule_blocking(&job_side, &principal, &path))
+            .await?;
+    Ok(
+        deletion_answer(&state, &session, &side, scheduled, |deletion| {
+            format!(
+                "{} will be deleted at {} (cancel until then).",
+                deletion.path,
+                rfc3339(deletion.due_at)
+            )
+        })
+        .await,
+    )
 }
 
 /// The answer to a deletion form: back to the account page with `notice`, or the page with
 /// the refusal.
-async fn deletion_answer<E: std::fmt::Display>(
+async fn deletion_answer(
     state: &ServerState,
     session: &Session,
     side: &WriteSide,
-    outcome: Result<Result<riverpan_store::DeletionRecord, upload::Answer>, E>,
+    outcome: Result<riverpan_store::DeletionRecord, upload::Answer>,
     notice: impl FnOnce(&riverpan_store::DeletionRecord) -> String,
 ) -> Response {
     match outcome {
-        Ok(Ok(deletion)) => {
+        Ok(deletion) => {
             side.notify();
-            state.inner.web.flashes.put(
-                session,
-                Flash {
-                    notice: Some(notice(&deletion)),
-                    ..Flash::default()
-                },
-            );
+            flash(state, session, Some(notice(&deletion)), None);
             see_other("/account")
         }
-        Ok(Err(answer)) => {
+        Err(answer) => {
             let flash = Flash {
                 error: Some(answer.message),
                 ..Flash::default()
             };
             account_page(state, session, flash, answer.status).await
         }
-        Err(reason) => internal(reason),
     }
 }
 
@@ -862,28 +863,26 @@ async fn cancel_deletion(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (_, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (_, session, side) = signed_form(&state, &headers, &body).await?;
     let Ok(id) = id.parse::<i64>() else {
-        return error(
+        return Err(error(
             StatusCode::NOT_FOUND,
             "No such deletion.",
             &viewer_of(&session),
-        );
+        ));
     };
     let principal = principal_of(&session);
     let job_side = Arc::clone(&side);
-    let cancelled = tokio::task::spawn_blocking(move || {
-        crate::deletion::cancel_blocking(&job_side, &principal, id)
-    })
-    .await;
-    deletion_answer(&state, &session, &side, cancelled, |deletion| {
-        format!("The deletion of {} is cancelled.", deletion.path)
-    })
-    .await
+    let cancelled =
+        on_blocking_pool(move || crate::deletion::cancel_blocking(&job_side, &principal, id))
+            .await?;
+    Ok(
+        deletion_answer(&state, &session, &side, cancelled, |deletion| {
+            format!("The deletion of {} is cancelled.", deletion.path)
+        })
+        .await,
+    )
 }
 
 #[cfg(test)]

@@ -30,8 +30,8 @@ use riverpan_web::ids::{
 use riverpan_web::layout::Viewer;
 
 use super::account::{
-    error, html, internal, page_session, parse_form, see_other, signed_form, viewer, viewer_of,
-    write_side, writes_disabled, Flash,
+    blocking, error, flash, html, internal, on_blocking_pool, page_session, parse_form, see_other,
+    signed_form, signed_out, viewer, viewer_of, write_side, writes_disabled,
 };
 use super::session::{self, Session};
 use crate::api::rfc3339;
@@ -163,11 +163,13 @@ async fn submit_request(State(state): State<ServerState>, request: Request) -> R
     }
     let job_side = Arc::clone(&side);
     let job_fields = fields.clone();
-    let outcome =
-        tokio::task::spawn_blocking(move || submit_blocking(&job_side, &job_fields)).await;
+    let outcome = match on_blocking_pool(move || submit_blocking(&job_side, &job_fields)).await {
+        Ok(outcome) => outcome,
+        Err(response) => return response,
+    };
     match outcome {
-        Ok(Ok(message)) => html(StatusCode::OK, pages::request_received(&message, &viewer)),
-        Ok(Err(RepositoryError::IdRequest(refusal))) => {
+        Ok(message) => html(StatusCode::OK, pages::request_received(&message, &viewer)),
+        Err(RepositoryError::IdRequest(refusal)) => {
             let status = match &refusal {
                 IdRequestRefusal::Invalid(_) | IdRequestRefusal::Spam(_) => StatusCode::BAD_REQUEST,
                 IdRequestRefusal::Taken(_) => StatusCode::CONFLICT,
@@ -179,7 +181,6 @@ async fn submit_request(State(state): State<ServerState>, request: Request) -> R
             };
             render_form(&viewer, status, &fields, problems)
         }
-        Ok(Err(reason)) => internal(reason),
         Err(reason) => internal(reason),
     }
 }
@@ -227,24 +228,16 @@ async fn set_cleanup_opt_out(
     State(state): State<ServerState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = signed_form(&state, &headers, &body).await?;
     let opt_out = form.get("opt_out").is_some_and(|value| value == "1");
     let userid = session.userid.clone();
-    let changed = tokio::task::spawn_blocking(move || {
+    blocking(move || {
         side.repository()
             .store()
             .set_cleanup_opt_out(&userid, opt_out)
     })
-    .await;
-    match changed {
-        Ok(Ok(_)) => {}
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
-    }
+    .await?;
     tracing::info!(user = %session.userid, opt_out, "cleanup opt-out changed on the web");
     let notice = if opt_out {
         "Your old releases are kept: you opted out of the cleanup."
@@ -252,29 +245,15 @@ async fn set_cleanup_opt_out(
         "The cleanup may schedule your old releases for deletion (you get a notice first)."
     };
     flash(&state, &session, Some(notice.into()), None);
-    see_other("/account#cleanup")
-}
-
-fn flash(state: &ServerState, session: &Session, notice: Option<String>, error: Option<String>) {
-    state.inner.web.flashes.put(
-        session,
-        Flash {
-            notice,
-            error,
-            ..Flash::default()
-        },
-    );
+    Ok(see_other("/account#cleanup"))
 }
 
 async fn delete_own_id(
     State(state): State<ServerState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = signed_form(&state, &headers, &body).await?;
     let confirmed = form
         .get("confirm")
         .is_some_and(|typed| typed.trim().eq_ignore_ascii_case(&session.userid));
@@ -285,36 +264,26 @@ async fn delete_own_id(
             None,
             Some("Type your id to confirm the deletion.".into()),
         );
-        return see_other("/account#delete-id");
+        return Ok(see_other("/account#delete-id"));
     }
     let userid = session.userid.clone();
-    let deleted = tokio::task::spawn_blocking(move || {
+    let deleted = on_blocking_pool(move || {
         side.repository()
             .delete_id(&userid, &userid, "deleted by its owner")
     })
-    .await;
+    .await?;
     match deleted {
-        Ok(Ok(())) => {
+        Ok(()) => {
             tracing::info!(user = %session.userid, "id deleted by its owner on the web");
-            let mut response = see_other("/");
-            response.headers_mut().append(
-                axum::http::header::SET_COOKIE,
-                session::set_cookie(
-                    session::SESSION_COOKIE,
-                    "",
-                    std::time::Duration::ZERO,
-                    session::came_over_https(&headers),
-                ),
-            );
-            response
+            // The session went with the id: the browser forgets its cookie too.
+            Ok(signed_out("/", &headers))
         }
-        Ok(Err(RepositoryError::Conflict(why))) => error(
+        Err(RepositoryError::Conflict(why)) => Err(error(
             StatusCode::CONFLICT,
             &format!("The id cannot be deleted: {why}."),
             &viewer_of(&session),
-        ),
-        Ok(Err(reason)) => internal(reason),
-        Err(reason) => internal(reason),
+        )),
+        Err(reason) => Err(internal(reason)),
     }
 }
 
@@ -384,18 +353,12 @@ fn request_row(request: riverpan_store::IdRequestRecord) -> IdRequestRow {
     }
 }
 
-async fn admin_queue(State(state): State<ServerState>, headers: HeaderMap) -> Response {
-    let (session, side) = match admin_session(&state, &headers).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    let loaded =
-        tokio::task::spawn_blocking(move || side.repository().store().id_requests(None)).await;
-    let requests = match loaded {
-        Ok(Ok(requests)) => requests,
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
-    };
+async fn admin_queue(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let (session, side) = admin_session(&state, &headers).await?;
+    let requests = blocking(move || side.repository().store().id_requests(None)).await?;
     let flash = state.inner.web.flashes.take(&session);
     let (pending, mut decided): (Vec<_>, Vec<_>) = requests
         .into_iter()
@@ -409,10 +372,10 @@ async fn admin_queue(State(state): State<ServerState>, headers: HeaderMap) -> Re
         pending,
         decided,
     };
-    html(
+    Ok(html(
         StatusCode::OK,
         pages::admin_id_requests(&view, &viewer_of(&session)),
-    )
+    ))
 }
 
 /// The message after an approval: the password only when the mail did not carry it.
@@ -438,21 +401,18 @@ async fn approve(
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (_, session, side) = match admin_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (_, session, side) = admin_form(&state, &headers, &body).await?;
     let by = session.userid.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = on_blocking_pool(move || {
         let (password, hash) = new_password()?;
         let approved = side
             .repository()
             .approve_id_request(id, &by, &password, &hash)?;
         Ok::<_, RepositoryError>(approval_message(&approved, &password))
     })
-    .await;
-    decision_answer(&state, &session, outcome)
+    .await?;
+    Ok(decision_answer(&state, &session, outcome))
 }
 
 async fn reject(
@@ -460,17 +420,14 @@ async fn reject(
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, session, side) = match admin_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = admin_form(&state, &headers, &body).await?;
     let by = session.userid.clone();
     let note: Option<String> = form
         .get("note")
         .map(|note| note.trim().chars().take(500).collect::<String>())
         .filter(|note| !note.is_empty());
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = on_blocking_pool(move || {
         let (request, mailed) = side
             .repository()
             .reject_id_request(id, &by, note.as_deref())?;
@@ -484,21 +441,21 @@ async fn reject(
             }
         ))
     })
-    .await;
-    decision_answer(&state, &session, outcome)
+    .await?;
+    Ok(decision_answer(&state, &session, outcome))
 }
 
-fn decision_answer<E: std::fmt::Display>(
+/// Back to the queue with the decision's message, or its refusal, kept for the page.
+fn decision_answer(
     state: &ServerState,
     session: &Session,
-    outcome: Result<Result<String, RepositoryError>, E>,
+    outcome: Result<String, RepositoryError>,
 ) -> Response {
     match outcome {
-        Ok(Ok(message)) => flash(state, session, Some(message), None),
-        Ok(Err(RepositoryError::NotFound(why) | RepositoryError::Conflict(why))) => {
+        Ok(message) => flash(state, session, Some(message), None),
+        Err(RepositoryError::NotFound(why) | RepositoryError::Conflict(why)) => {
             flash(state, session, None, Some(why))
         }
-        Ok(Err(reason)) => return internal(reason),
         Err(reason) => return internal(reason),
     }
     see_other("/admin/id-requests")
@@ -508,11 +465,8 @@ async fn set_account_state(
     State(state): State<ServerState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, session, side) = match admin_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = admin_form(&state, &headers, &body).await?;
     let userid = form
         .get("userid")
         .map(|userid| userid.trim().to_ascii_uppercase())
@@ -521,39 +475,33 @@ async fn set_account_state(
     let by = session.userid.clone();
     let job_userid = userid.clone();
     let job_wanted = wanted.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = on_blocking_pool(move || {
         side.repository()
             .set_account_state(&job_userid, &job_wanted, &by)
     })
-    .await;
+    .await?;
     match outcome {
-        Ok(Ok(before)) => flash(
+        Ok(before) => flash(
             &state,
             &session,
             Some(format!("{userid}: {before} → {wanted}.")),
             None,
         ),
-        Ok(Err(RepositoryError::NotFound(why) | RepositoryError::BadSetting(why))) => {
+        Err(RepositoryError::NotFound(why) | RepositoryError::BadSetting(why)) => {
             flash(&state, &session, None, Some(why))
         }
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
+        Err(reason) => return Err(internal(reason)),
     }
-    see_other("/admin/id-requests#account-state")
+    Ok(see_other("/admin/id-requests#account-state"))
 }
 
-async fn inactive_ids(State(state): State<ServerState>, headers: HeaderMap) -> Response {
-    let (session, side) = match admin_session(&state, &headers).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+async fn inactive_ids(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let (session, side) = admin_session(&state, &headers).await?;
     let rule = side.options.inactivity;
-    let loaded = tokio::task::spawn_blocking(move || side.repository().inactive_ids(&rule)).await;
-    let ids = match loaded {
-        Ok(Ok(ids)) => ids,
-        Ok(Err(reason)) => return internal(reason),
-        Err(reason) => return internal(reason),
-    };
+    let ids = blocking(move || side.repository().inactive_ids(&rule)).await?;
     let rows: Vec<InactiveIdRow> = ids
         .into_iter()
         .map(|id| InactiveIdRow {
@@ -566,8 +514,8 @@ async fn inactive_ids(State(state): State<ServerState>, headers: HeaderMap) -> R
         })
         .collect();
     let words = riverpan_web::status::duration_words(rule.inactive_for.as_secs_f64());
-    html(
+    Ok(html(
         StatusCode::OK,
         pages::admin_inactive_ids(&rows, &words, &viewer_of(&session)),
-    )
+    ))
 }

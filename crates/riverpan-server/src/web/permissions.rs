@@ -11,6 +11,8 @@
 //!
 //! Refusals answer the page with the message and the API's status (403, 404, 409, 422).
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -24,11 +26,13 @@ use riverpan_repository::permissions::{
 use riverpan_repository::RepositoryError;
 use riverpan_web::perms::{self as pages, AdoptionRow, HolderRow, LogEntry, OfferRow, PermsPage};
 
-use super::account::{current_session, error, html, internal, signed_form, viewer_of};
+use super::account::{
+    current_session, error, html, internal, on_blocking_pool, page_session, signed_form, viewer_of,
+};
 use super::session::Session;
 use crate::api::rfc3339;
 use crate::permissions::{actor_of, on_repository, status_of};
-use crate::queue::now_seconds;
+use crate::queue::{now_seconds, WriteSide};
 use crate::ServerState;
 
 /// The routes of this module.
@@ -150,15 +154,61 @@ async fn load(state: &ServerState, is_dist: bool, name: &str) -> Result<Option<P
     read.map_err(|error| error.to_string())
 }
 
-/// Renders a permission page with `status`, the form outcome and the viewer.
+/// What a page shows after a form (or without one): its status, and the form's outcome as a
+/// notice or its refusal as an error.
+struct Feedback {
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl Feedback {
+    /// The page as it is, no form sent.
+    fn none() -> Feedback {
+        Feedback {
+            status: StatusCode::OK,
+            notice: None,
+            error: None,
+        }
+    }
+
+    /// A form refused with `status` and `message`.
+    fn refused(status: StatusCode, message: String) -> Feedback {
+        Feedback {
+            status,
+            notice: None,
+            error: Some(message),
+        }
+    }
+
+    /// An operation done: its description as the notice.
+    fn done(outcome: &PermOutcome) -> Feedback {
+        Feedback {
+            status: StatusCode::OK,
+            notice: Some(describe(outcome)),
+            error: None,
+        }
+    }
+
+    /// An operation's outcome, done or refused (see [`refusal`]).
+    fn of(outcome: Result<PermOutcome, RepositoryError>) -> Feedback {
+        match outcome {
+            Ok(outcome) => Feedback::done(&outcome),
+            Err(failure) => {
+                let (status, message) = refusal(&failure);
+                Feedback::refused(status, message)
+            }
+        }
+    }
+}
+
+/// Renders a permission page with the feedback of a form and the viewer.
 async fn render(
     state: &ServerState,
     headers: &HeaderMap,
     is_dist: bool,
     name: &str,
-    status: StatusCode,
-    notice: Option<String>,
-    error_text: Option<String>,
+    feedback: Feedback,
 ) -> Response {
     let session = match current_session(state, headers).await {
         Ok(session) => session,
@@ -167,14 +217,16 @@ async fn render(
     let viewer = session.as_ref().map(viewer_of).unwrap_or_default();
     match load(state, is_dist, name).await {
         Ok(Some(mut view)) => {
-            view.notice = notice;
-            view.error = error_text;
+            view.notice = feedback.notice;
+            view.error = feedback.error;
             view.viewer_is_admin = session.as_ref().is_some_and(|s| s.is_admin);
-            html(status, pages::perms_page(&viewer, &view))
+            html(feedback.status, pages::perms_page(&viewer, &view))
         }
         Ok(None) => error(
             StatusCode::NOT_FOUND,
-            &error_text.unwrap_or_else(|| format!("riverpan knows no {name}.")),
+            &feedback
+                .error
+                .unwrap_or_else(|| format!("riverpan knows no {name}.")),
             &viewer,
         ),
         Err(reason) => internal(reason),
@@ -186,16 +238,7 @@ async fn package_page(
     Path(package): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    render(
-        &state,
-        &headers,
-        false,
-        &package,
-        StatusCode::OK,
-        None,
-        None,
-    )
-    .await
+    render(&state, &headers, false, &package, Feedback::none()).await
 }
 
 async fn dist_page(
@@ -203,7 +246,7 @@ async fn dist_page(
     Path(dist): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    render(&state, &headers, true, &dist, StatusCode::OK, None, None).await
+    render(&state, &headers, true, &dist, Feedback::none()).await
 }
 
 /// The words of an outcome, for the notice.
@@ -263,38 +306,31 @@ fn refusal(error: &RepositoryError) -> (StatusCode, String) {
     }
 }
 
+/// Runs a repository call of a form on the blocking pool: what the page shows after it.
+async fn run_form_call(
+    side: &Arc<WriteSide>,
+    call: impl FnOnce(&mut riverpan_repository::Repository) -> Result<PermOutcome, RepositoryError>
+        + Send
+        + 'static,
+) -> Result<Feedback, Response> {
+    let side = Arc::clone(side);
+    let outcome = on_blocking_pool(move || call(&mut side.repository())).await?;
+    Ok(Feedback::of(outcome))
+}
+
 /// Runs a repository call for a form and renders the page with its outcome.
 async fn run_and_render(
     state: &ServerState,
     headers: &HeaderMap,
-    side: &std::sync::Arc<crate::queue::WriteSide>,
+    side: &Arc<WriteSide>,
     is_dist: bool,
     name: &str,
     call: impl FnOnce(&mut riverpan_repository::Repository) -> Result<PermOutcome, RepositoryError>
         + Send
         + 'static,
-) -> Response {
-    let side = std::sync::Arc::clone(side);
-    let outcome = tokio::task::spawn_blocking(move || call(&mut side.repository())).await;
-    match outcome {
-        Ok(Ok(outcome)) => {
-            render(
-                state,
-                headers,
-                is_dist,
-                name,
-                StatusCode::OK,
-                Some(describe(&outcome)),
-                None,
-            )
-            .await
-        }
-        Ok(Err(failure)) => {
-            let (status, message) = refusal(&failure);
-            render(state, headers, is_dist, name, status, None, Some(message)).await
-        }
-        Err(reason) => internal(reason),
-    }
+) -> Result<Response, Response> {
+    let feedback = run_form_call(side, call).await?;
+    Ok(render(state, headers, is_dist, name, feedback).await)
 }
 
 async fn operation_form(
@@ -303,11 +339,8 @@ async fn operation_form(
     body: Bytes,
     is_dist: bool,
     name: String,
-) -> Response {
-    let (form, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = signed_form(&state, &headers, &body).await?;
     let field = |key: &str| {
         form.get(key)
             .map(|value| value.trim().to_string())
@@ -323,31 +356,15 @@ async fn operation_form(
         "mark-needhelp" => Action::Mark(Marker::Needhelp),
         other => {
             let message = format!("Unknown operation {other:?}.");
-            return render(
-                &state,
-                &headers,
-                is_dist,
-                &name,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(message),
-            )
-            .await;
+            let feedback = Feedback::refused(StatusCode::BAD_REQUEST, message);
+            return Ok(render(&state, &headers, is_dist, &name, feedback).await);
         }
     };
     if matches!(&action, Action::AddComaint(id) | Action::RemoveComaint(id) | Action::Transfer(id) if id.is_empty())
     {
         let message = "You need to enter a userid. Nothing done.".to_string();
-        return render(
-            &state,
-            &headers,
-            is_dist,
-            &name,
-            StatusCode::BAD_REQUEST,
-            None,
-            Some(message),
-        )
-        .await;
+        let feedback = Feedback::refused(StatusCode::BAD_REQUEST, message);
+        return Ok(render(&state, &headers, is_dist, &name, feedback).await);
     }
     let subject = if is_dist {
         Subject::Distribution(name.clone())
@@ -373,7 +390,7 @@ async fn package_form(
     Path(package): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, Response> {
     operation_form(state, headers, body, false, package).await
 }
 
@@ -382,7 +399,7 @@ async fn dist_form(
     Path(dist): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, Response> {
     operation_form(state, headers, body, true, dist).await
 }
 
@@ -391,11 +408,8 @@ async fn adopt_form(
     Path(dist): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = signed_form(&state, &headers, &body).await?;
     let reason = form.get("reason").cloned().unwrap_or_default();
     let actor = actor_of(&session.userid, session.is_admin, None);
     let name = dist.clone();
@@ -405,21 +419,7 @@ async fn adopt_form(
     .await
 }
 
-/// The signed-in session of a page, or the answer sending the visitor to sign in.
-async fn page_session(state: &ServerState, headers: &HeaderMap) -> Result<Session, Response> {
-    match current_session(state, headers).await? {
-        Some(session) => Ok(session),
-        None => Err(super::account::see_other("/signin")),
-    }
-}
-
-async fn transfers_with(
-    state: &ServerState,
-    session: &Session,
-    status: StatusCode,
-    notice: Option<String>,
-    error_text: Option<String>,
-) -> Response {
+async fn transfers_with(state: &ServerState, session: &Session, feedback: Feedback) -> Response {
     let userid = session.userid.clone();
     let offers = state
         .inner
@@ -442,19 +442,25 @@ async fn transfers_with(
                 })
                 .collect();
             html(
-                status,
-                pages::transfers_page(&viewer_of(session), &rows, &notice, &error_text),
+                feedback.status,
+                pages::transfers_page(
+                    &viewer_of(session),
+                    &rows,
+                    &feedback.notice,
+                    &feedback.error,
+                ),
             )
         }
         Err(reason) => internal(reason),
     }
 }
 
-async fn transfers(State(state): State<ServerState>, headers: HeaderMap) -> Response {
-    match page_session(&state, &headers).await {
-        Ok(session) => transfers_with(&state, &session, StatusCode::OK, None, None).await,
-        Err(response) => response,
-    }
+async fn transfers(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let session = page_session(&state, &headers).await?;
+    Ok(transfers_with(&state, &session, Feedback::none()).await)
 }
 
 async fn accept_form(
@@ -462,34 +468,23 @@ async fn accept_form(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (_, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (_, session, side) = signed_form(&state, &headers, &body).await?;
     let Ok(id) = id.parse::<i64>() else {
-        return error(
+        return Err(error(
             StatusCode::NOT_FOUND,
             "No such offer.",
             &viewer_of(&session),
-        );
+        ));
     };
     let actor = actor_of(&session.userid, session.is_admin, None);
+    // Through the API's call, so that a refusal carries the API's status and message.
     let outcome = on_repository(&side, move |repository| {
         repository.accept_offer(id, &actor, Interface::Web)
     })
     .await;
-    match outcome {
-        Ok(outcome) => {
-            transfers_with(
-                &state,
-                &session,
-                StatusCode::OK,
-                Some(describe(&outcome)),
-                None,
-            )
-            .await
-        }
+    let feedback = match outcome {
+        Ok(outcome) => Feedback::done(&outcome),
         Err(response) => {
             let status = response.status();
             let message = match axum::body::to_bytes(response.into_body(), 64 << 10).await {
@@ -499,18 +494,13 @@ async fn accept_form(
                     .unwrap_or_else(|| "Refused.".into()),
                 Err(_) => "Refused.".into(),
             };
-            transfers_with(&state, &session, status, None, Some(message)).await
+            Feedback::refused(status, message)
         }
-    }
+    };
+    Ok(transfers_with(&state, &session, feedback).await)
 }
 
-async fn adoptions_with(
-    state: &ServerState,
-    session: &Session,
-    status: StatusCode,
-    notice: Option<String>,
-    error_text: Option<String>,
-) -> Response {
+async fn adoptions_with(state: &ServerState, session: &Session, feedback: Feedback) -> Response {
     if !session.is_admin {
         return error(
             StatusCode::FORBIDDEN,
@@ -527,19 +517,25 @@ async fn adoptions_with(
         Ok(requests) => {
             let rows: Vec<AdoptionRow> = requests.iter().map(adoption_row).collect();
             html(
-                status,
-                pages::adoptions_page(&viewer_of(session), &rows, &notice, &error_text),
+                feedback.status,
+                pages::adoptions_page(
+                    &viewer_of(session),
+                    &rows,
+                    &feedback.notice,
+                    &feedback.error,
+                ),
             )
         }
         Err(reason) => internal(reason),
     }
 }
 
-async fn adoptions(State(state): State<ServerState>, headers: HeaderMap) -> Response {
-    match page_session(&state, &headers).await {
-        Ok(session) => adoptions_with(&state, &session, StatusCode::OK, None, None).await,
-        Err(response) => response,
-    }
+async fn adoptions(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let session = page_session(&state, &headers).await?;
+    Ok(adoptions_with(&state, &session, Feedback::none()).await)
 }
 
 async fn decide_form(
@@ -547,42 +543,21 @@ async fn decide_form(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, session, side) = match signed_form(&state, &headers, &body).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
+) -> Result<Response, Response> {
+    let (form, session, side) = signed_form(&state, &headers, &body).await?;
     let Ok(id) = id.parse::<i64>() else {
-        return error(
+        return Err(error(
             StatusCode::NOT_FOUND,
             "No such request.",
             &viewer_of(&session),
-        );
+        ));
     };
     let grant = form.get("decision").map(String::as_str) == Some("grant");
     let rationale = form.get("rationale").cloned().unwrap_or_default();
     let actor = actor_of(&session.userid, session.is_admin, None);
-    let side = std::sync::Arc::clone(&side);
-    let outcome = tokio::task::spawn_blocking(move || {
-        side.repository()
-            .decide_adoption(id, &actor, grant, &rationale, Interface::Web)
+    let feedback = run_form_call(&side, move |repository| {
+        repository.decide_adoption(id, &actor, grant, &rationale, Interface::Web)
     })
-    .await;
-    match outcome {
-        Ok(Ok(outcome)) => {
-            adoptions_with(
-                &state,
-                &session,
-                StatusCode::OK,
-                Some(describe(&outcome)),
-                None,
-            )
-            .await
-        }
-        Ok(Err(failure)) => {
-            let (status, message) = refusal(&failure);
-            adoptions_with(&state, &session, status, None, Some(message)).await
-        }
-        Err(reason) => internal(reason),
-    }
+    .await?;
+    Ok(adoptions_with(&state, &session, feedback).await)
 }

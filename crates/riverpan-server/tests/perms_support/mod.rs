@@ -1,17 +1,13 @@
 //! Shared by the permission tests: a repository with authors (with addresses), distributions of
-//! several packages built with tar, a fake SMTP relay that keeps what it is sent, readers of the
-//! permission tables and a checker of 06perms by the rules `PAUSE::Permissions` reads it with
+//! several packages built with tar, readers of the permission tables and a checker of 06perms by the rules `PAUSE::Permissions` reads it with
 //! (`perms.md` §6.1; Debian does not package the module).
 
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 use riverpan_repository::Repository;
 use riverpan_store::{AuthorRecord, Store};
@@ -29,6 +25,47 @@ pub fn author(data_dir: &Path, userid: &str, is_admin: bool) -> TestResult {
         email: Some(format!("{}@example.org", userid.to_lowercase())),
         pumpking: false,
     })?;
+    Ok(())
+}
+
+/// The repository of the permission tests: `authors` (userid, administrator?); NEILB's
+/// Foo-Bar-1.0 with Foo::Bar, Foo::Bar::Util and Foo::Bar::Theirs, the last one first-come of
+/// OTHER (so not indexed for NEILB), and Base-Dist-1.0; then NEILB's `extra_dists` (name and
+/// its one package, which nothing requires); last OTHER's User-Dist-1.0, which requires
+/// Base::Dist.
+pub fn foo_bar_and_base(
+    dir: &Path,
+    authors: &[(&str, bool)],
+    extra_dists: &[(&str, &str)],
+) -> TestResult {
+    for (userid, admin) in authors {
+        author(dir, userid, *admin)?;
+    }
+    let dists = tempfile::tempdir()?;
+    let mut repository = Repository::open(dir)?;
+    repository.grant("Foo::Bar::Theirs", "OTHER", true)?;
+    let foo_bar = build_dist(
+        dists.path(),
+        "Foo-Bar",
+        "1.0",
+        &["Foo::Bar", "Foo::Bar::Util", "Foo::Bar::Theirs"],
+        &[],
+    )?;
+    repository.upload("NEILB", &foo_bar)?;
+    let base = build_dist(dists.path(), "Base-Dist", "1.0", &["Base::Dist"], &[])?;
+    repository.upload("NEILB", &base)?;
+    for (dist, package) in extra_dists {
+        let archive = build_dist(dists.path(), dist, "1.0", &[package], &[])?;
+        repository.upload("NEILB", &archive)?;
+    }
+    let user = build_dist(
+        dists.path(),
+        "User-Dist",
+        "1.0",
+        &["User::Dist"],
+        &["Base::Dist"],
+    )?;
+    repository.upload("OTHER", &user)?;
     Ok(())
 }
 
@@ -205,77 +242,4 @@ pub fn read_06perms(text: &str) -> Result<BTreeMap<String, ModulePerms>, Box<dyn
 pub fn published(data_dir: &Path, package: &str) -> Result<ModulePerms, Box<dyn Error>> {
     let mut modules = read_06perms(&perms_file(data_dir)?)?;
     Ok(modules.remove(&package.to_lowercase()).unwrap_or_default())
-}
-
-/// A fake SMTP relay on 127.0.0.1 that accepts everything and keeps each message's text.
-pub struct FakeRelay {
-    pub addr: String,
-    pub messages: Arc<Mutex<Vec<String>>>,
-}
-
-impl FakeRelay {
-    pub fn start() -> Result<FakeRelay, Box<dyn Error>> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let addr = listener.local_addr()?.to_string();
-        let messages: Arc<Mutex<Vec<String>>> = Arc::default();
-        let kept = Arc::clone(&messages);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let kept = Arc::clone(&kept);
-                std::thread::spawn(move || {
-                    let _ = serve_smtp(stream, &kept);
-                });
-            }
-        });
-        Ok(FakeRelay { addr, messages })
-    }
-
-    pub fn count(&self) -> usize {
-        self.messages.lock().map_or(0, |messages| messages.len())
-    }
-
-    pub fn last(&self) -> String {
-        self.messages
-            .lock()
-            .ok()
-            .and_then(|messages| messages.last().cloned())
-            .unwrap_or_default()
-    }
-}
-
-fn serve_smtp(stream: std::net::TcpStream, kept: &Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
-    let mut writer = stream.try_clone()?;
-    let mut reader = BufReader::new(stream);
-    writer.write_all(b"220 fake\r\n")?;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let command = line.trim_end().to_ascii_uppercase();
-        if command.starts_with("DATA") {
-            writer.write_all(b"354 go on\r\n")?;
-            let mut message = String::new();
-            loop {
-                line.clear();
-                if reader.read_line(&mut line)? == 0 {
-                    return Ok(());
-                }
-                if line.trim_end() == "." {
-                    break;
-                }
-                message.push_str(&line);
-            }
-            if let Ok(mut messages) = kept.lock() {
-                messages.push(message);
-            }
-            writer.write_all(b"250 kept\r\n")?;
-        } else if command.starts_with("QUIT") {
-            writer.write_all(b"221 bye\r\n")?;
-            return Ok(());
-        } else {
-            writer.write_all(b"250 ok\r\n")?;
-        }
-    }
 }

@@ -1,13 +1,17 @@
 //! Shared by the write-side tests: a real server on 127.0.0.1:0 with uploads enabled (its own
 //! tokio runtime on a thread, so that the tests can run blocking clients such as curl), authors
-//! with passwords and tokens, distributions built with tar, and curl as the HTTP client.
+//! with passwords and tokens, distributions built with tar, curl as the HTTP client, and a fake
+//! SMTP relay that keeps what it is sent.
 
 #![allow(dead_code)]
 
 use std::error::Error;
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use riverpan_repository::Repository;
@@ -271,6 +275,27 @@ pub fn pause_form(file: &Path, hidden_name: &str, file_first: bool) -> Vec<Strin
 }
 
 /// `pause_form` as `&str`s for [`curl`].
+/// The value `NAME=value` of the answer's first `Set-Cookie` header for `name`.
+pub fn cookie_value(answer: &Answer, name: &str) -> Option<String> {
+    answer.headers.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        if !key.trim().eq_ignore_ascii_case("set-cookie") {
+            return None;
+        }
+        let (cookie, value) = value.trim().split(';').next()?.split_once('=')?;
+        (cookie == name).then(|| value.to_string())
+    })
+}
+
+/// The value of the first `name="NAME" value="…"` of a page (a form's hidden field, such as
+/// its `csrf` token).
+pub fn field_in(body: &str, name: &str) -> Option<String> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find('"')?;
+    Some(body[start..start + end].to_string())
+}
+
 pub fn as_args(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
@@ -327,4 +352,77 @@ pub fn files_below(dir: &Path) -> Vec<String> {
     walk(dir, dir, &mut out);
     out.sort();
     out
+}
+
+/// A fake SMTP relay on 127.0.0.1 that accepts everything and keeps each message's text.
+pub struct FakeRelay {
+    pub addr: String,
+    pub messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeRelay {
+    pub fn start() -> Result<FakeRelay, Box<dyn Error>> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?.to_string();
+        let messages: Arc<Mutex<Vec<String>>> = Arc::default();
+        let kept = Arc::clone(&messages);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let kept = Arc::clone(&kept);
+                std::thread::spawn(move || {
+                    let _ = serve_smtp(stream, &kept);
+                });
+            }
+        });
+        Ok(FakeRelay { addr, messages })
+    }
+
+    pub fn count(&self) -> usize {
+        self.messages.lock().map_or(0, |messages| messages.len())
+    }
+
+    pub fn last(&self) -> String {
+        self.messages
+            .lock()
+            .ok()
+            .and_then(|messages| messages.last().cloned())
+            .unwrap_or_default()
+    }
+}
+
+fn serve_smtp(stream: std::net::TcpStream, kept: &Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    writer.write_all(b"220 fake\r\n")?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        if command.starts_with("DATA") {
+            writer.write_all(b"354 go on\r\n")?;
+            let mut message = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line)? == 0 {
+                    return Ok(());
+                }
+                if line.trim_end() == "." {
+                    break;
+                }
+                message.push_str(&line);
+            }
+            if let Ok(mut messages) = kept.lock() {
+                messages.push(message);
+            }
+            writer.write_all(b"250 kept\r\n")?;
+        } else if command.starts_with("QUIT") {
+            writer.write_all(b"221 bye\r\n")?;
+            return Ok(());
+        } else {
+            writer.write_all(b"250 ok\r\n")?;
+        }
+    }
 }
