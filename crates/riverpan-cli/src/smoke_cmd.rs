@@ -30,7 +30,7 @@ use crate::GlobalOptions;
 ///
 /// Downriver (the Berlin consensus): each dependent of the candidate's distribution in the
 /// --from riverpan's river, most upriver first, is tested with the indexed release and with the
-/// candidate; each is named ok, newly broken, fixed or still failing. Exit status 1 when the
+/// candidate; each is named ok, newly broken, fixed, still failing or not tested. Exit status 1 when the
 /// candidate newly breaks one.
 ///
 /// Examples:
@@ -447,6 +447,11 @@ struct DependentResult {
     why_not_tested: Vec<String>,
     logs: Vec<PathBuf>,
     seconds: f64,
+    /// How long the pass with the indexed release took (its dependencies built, or taken from
+    /// the build cache).
+    current_seconds: f64,
+    /// How long the pass with the candidate took (only the candidate and the dependent built).
+    candidate_seconds: f64,
 }
 
 fn downriver(
@@ -514,6 +519,8 @@ fn downriver(
                     why_not_tested: Vec::new(),
                     logs: Vec::new(),
                     seconds: 0.0,
+                    current_seconds: 0.0,
+                    candidate_seconds: 0.0,
                 };
                 let Some(path) = path else {
                     result
@@ -543,7 +550,10 @@ fn downriver(
                     }
                 };
                 let current = pass(None, "current");
+                let current_seconds = started.elapsed().as_secs_f64();
                 let with_candidate = pass(Some(&release), "candidate");
+                result.current_seconds = current_seconds;
+                result.candidate_seconds = started.elapsed().as_secs_f64() - current_seconds;
                 for (name, run) in [("current", &current), ("candidate", &with_candidate)] {
                     if let PassResult::NotTested(why) = run {
                         result.why_not_tested.push(format!("{name}: {why}"));
@@ -565,6 +575,8 @@ fn downriver(
         .iter()
         .filter(|r| r.verdict == Some("newly broken"))
         .count();
+    let current_seconds: f64 = results.iter().map(|r| r.current_seconds).sum();
+    let candidate_seconds: f64 = results.iter().map(|r| r.candidate_seconds).sum();
     if args.json {
         println!(
             "{}",
@@ -573,6 +585,8 @@ fn downriver(
                 "dist": dist,
                 "dependents": results,
                 "newly_broken": newly_broken,
+                "current_seconds": current_seconds,
+                "candidate_seconds": candidate_seconds,
             })
         );
     } else {
@@ -595,6 +609,10 @@ fn downriver(
                 println!("    log: {}", log.display());
             }
         }
+        println!(
+            "passes: {current_seconds:.1} s with the indexed release, {candidate_seconds:.1} s \
+             with {candidate_name} (only it and each dependent built again)"
+        );
         println!(
             "{newly_broken} dependent(s) newly broken by {candidate_name}{}",
             if newly_broken > 0 {

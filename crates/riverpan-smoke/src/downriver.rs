@@ -67,16 +67,19 @@ pub enum DownriverVerdict {
     StillFailing,
     /// Passes with both.
     Ok,
+    /// Tested with neither (a prerequisite the fixture lacks, ...): nothing is known.
+    NotTested,
 }
 
 impl DownriverVerdict {
-    /// `newly broken`, `fixed`, `still failing`, `ok`.
+    /// `newly broken`, `fixed`, `still failing`, `ok`, `not tested`.
     pub fn as_str(self) -> &'static str {
         match self {
             DownriverVerdict::NewlyBroken => "newly broken",
             DownriverVerdict::Fixed => "fixed",
             DownriverVerdict::StillFailing => "still failing",
             DownriverVerdict::Ok => "ok",
+            DownriverVerdict::NotTested => "not tested",
         }
     }
 }
@@ -84,6 +87,9 @@ impl DownriverVerdict {
 /// The verdict of a dependent's result with the indexed release and with the candidate: only a
 /// pass counts as working (a fail, na, unknown or a run that could not test are not).
 pub fn verdict(current: &PassResult, candidate: &PassResult) -> DownriverVerdict {
+    if let (PassResult::NotTested(_), PassResult::NotTested(_)) = (current, candidate) {
+        return DownriverVerdict::NotTested;
+    }
     match (current.passes(), candidate.passes()) {
         (true, true) => DownriverVerdict::Ok,
         (true, false) => DownriverVerdict::NewlyBroken,
@@ -132,10 +138,8 @@ mod tests {
         assert_eq!(verdict(&pass, &untested), DownriverVerdict::NewlyBroken);
         assert_eq!(verdict(&fail, &pass), DownriverVerdict::Fixed);
         assert_eq!(verdict(&fail, &na), DownriverVerdict::StillFailing);
-        assert_eq!(
-            verdict(&untested, &untested),
-            DownriverVerdict::StillFailing
-        );
+        assert_eq!(verdict(&untested, &untested), DownriverVerdict::NotTested);
+        assert_eq!(verdict(&untested, &fail), DownriverVerdict::StillFailing);
         assert_eq!(DownriverVerdict::NewlyBroken.as_str(), "newly broken");
         assert_eq!(untested.label(), "not tested");
         assert_eq!(fail.label(), "FAIL");
