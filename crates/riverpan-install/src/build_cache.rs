@@ -71,7 +71,7 @@ impl BuildCache {
             std::process::id(),
             std::thread::current().id()
         ));
-        let stored = copy_tree(root, &temp.join("dist"))
+        let stored = keep_build(root, &temp.join("dist"))
             .and_then(|()| std::fs::write(temp.join(".complete"), b""))
             .and_then(|()| std::fs::rename(&temp, &entry));
         if let Err(error) = stored {
@@ -102,18 +102,40 @@ impl BuildCache {
     }
 }
 
+/// What a later install of the build needs: its `blib/` (hard-linked when the cache and the
+/// work directory share a file system — what a build wrote there is never rewritten in place —
+/// else copied) and the files at its top (`Makefile.PL`/`Build.PL`, `META`, `MYMETA`: copied).
+/// The sources and tests are not kept.
+fn keep_build(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() && entry.file_name() == "blib" {
+            copy_tree(&entry.path(), &target, true)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
 /// Copies a directory tree (files with their permissions; links are copied as what they point
-/// at when that is a file inside the tree, otherwise left out).
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+/// at when that is a file inside the tree, otherwise left out); with `link`, files are
+/// hard-linked when they can be.
+fn copy_tree(from: &Path, to: &Path, link: bool) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let kind = entry.file_type()?;
         let target = to.join(entry.file_name());
         if kind.is_dir() {
-            copy_tree(&entry.path(), &target)?;
+            copy_tree(&entry.path(), &target, link)?;
         } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target)?;
+            if !link || std::fs::hard_link(entry.path(), &target).is_err() {
+                std::fs::copy(entry.path(), &target)?;
+            }
         } else if kind.is_symlink() {
             let resolved = std::fs::canonicalize(entry.path());
             if let Ok(resolved) = resolved {

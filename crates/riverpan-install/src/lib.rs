@@ -1370,6 +1370,10 @@ fn run_job(
                 ),
                 args.join(" ")
             );
+            if task.step == Step::Build && tool == BuildTool::MakeMaker {
+                // The blib directories MakeMaker would make with 24 processes, made here.
+                work::prepare_makemaker_dirs(&root);
+            }
             match run_step(&root, &program, &args, &environment) {
                 Ok(output) => step_outcome(task.step, command.trim(), &root, output, store),
                 Err(error) => (Err(error.to_string()), None),

@@ -285,3 +285,145 @@ pub fn read_prereqs(root: &Path, after_configure: bool) -> Option<cpan_meta::Cpa
     }
     None
 }
+
+/// Creates the build directories a MakeMaker `Makefile` would create one `perl
+/// -MExtUtils::Command -e mkpath`, `chmod` and `touch` at a time (`$(INST_LIB)$(DFSEP).exists ::
+/// Makefile.PL`, eight rules, three processes each): the same directories with the same mode
+/// and the same `.exists` stamps, newer than `Makefile.PL`, so `make` finds those targets up to
+/// date. Only for a Makefile MakeMaker wrote, only rules of exactly that shape, only
+/// directories inside the build directory; anything else is left to `make`. Returns how many
+/// rules it satisfied.
+pub fn prepare_makemaker_dirs(root: &Path) -> usize {
+    let Ok(makefile) = std::fs::read_to_string(root.join("Makefile")) else {
+        return 0;
+    };
+    if !makefile
+        .lines()
+        .take(5)
+        .any(|line| line.contains("generated automatically by MakeMaker"))
+    {
+        return 0;
+    }
+    let mut variables: BTreeMap<&str, &str> = BTreeMap::new();
+    for line in makefile.lines() {
+        if let Some((name, value)) = line.split_once('=') {
+            let name = name.trim_end();
+            if !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            {
+                variables.insert(name, value.trim());
+            }
+        }
+    }
+    let expand = |text: &str| -> Option<String> {
+        let mut value = text.to_string();
+        for _ in 0..8 {
+            let Some(start) = value.find("$(") else {
+                return Some(value);
+            };
+            let end = start + value[start..].find(')')?;
+            let name = &value[start + 2..end];
+            let replacement = variables.get(name)?.to_string();
+            value.replace_range(start..=end, &replacement);
+        }
+        None
+    };
+    let lines: Vec<&str> = makefile.lines().collect();
+    let perm = variables
+        .get("PERM_DIR")
+        .and_then(|mode| u32::from_str_radix(mode, 8).ok())
+        .unwrap_or(0o755);
+    let mut prepared = 0;
+    for (n, line) in lines.iter().enumerate() {
+        let Some(variable) = line
+            .strip_suffix("$(DFSEP).exists :: Makefile.PL")
+            .or_else(|| line.strip_suffix("$(DFSEP).exists :: Makefile.PL $(CONFIGDEP)"))
+        else {
+            continue;
+        };
+        // Exactly MakeMaker's body, for the same directory: mkpath, chmod, touch.
+        let body = [
+            format!("\t$(NOECHO) $(MKPATH) {variable}"),
+            format!("\t$(NOECHO) $(CHMOD) $(PERM_DIR) {variable}"),
+            format!("\t$(NOECHO) $(TOUCH) {variable}$(DFSEP).exists"),
+        ];
+        let matches = lines.get(n + 1..n + 4).is_some_and(|next| {
+            next.iter()
+                .zip(&body)
+                .all(|(have, want)| *have == want.as_str())
+        });
+        if !matches {
+            continue;
+        }
+        let Some(dir) = expand(variable) else {
+            continue;
+        };
+        let relative = Path::new(&dir);
+        if dir.is_empty()
+            || relative.is_absolute()
+            || relative
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            continue;
+        }
+        let path = root.join(relative);
+        if std::fs::create_dir_all(&path).is_err() {
+            continue;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(perm));
+        }
+        #[cfg(not(unix))]
+        let _ = perm;
+        if std::fs::write(path.join(".exists"), b"").is_ok() {
+            prepared += 1;
+        }
+    }
+    prepared
+}
+
+#[cfg(test)]
+mod makemaker_dirs_tests {
+    use super::prepare_makemaker_dirs;
+
+    const MAKEFILE: &str = "# This Makefile is for the Foo::Bar extension to perl.\n#\n\
+        # It was generated automatically by MakeMaker version\n\
+        DIRFILESEP = /\nDFSEP = $(DIRFILESEP)\nPERM_DIR = 755\nINST_LIB = blib/lib\n\
+        FULLEXT = Foo/Bar\nINST_AUTODIR     = $(INST_LIB)/auto/$(FULLEXT)\nEVIL = ../outside\n\
+        \n$(INST_LIB)$(DFSEP).exists :: Makefile.PL $(CONFIGDEP)\n\
+        \t$(NOECHO) $(MKPATH) $(INST_LIB)\n\t$(NOECHO) $(CHMOD) $(PERM_DIR) $(INST_LIB)\n\
+        \t$(NOECHO) $(TOUCH) $(INST_LIB)$(DFSEP).exists\n\n\
+        $(INST_AUTODIR)$(DFSEP).exists :: Makefile.PL\n\
+        \t$(NOECHO) $(MKPATH) $(INST_AUTODIR)\n\t$(NOECHO) $(CHMOD) $(PERM_DIR) $(INST_AUTODIR)\n\
+        \t$(NOECHO) $(TOUCH) $(INST_AUTODIR)$(DFSEP).exists\n\n\
+        $(EVIL)$(DFSEP).exists :: Makefile.PL\n\
+        \t$(NOECHO) $(MKPATH) $(EVIL)\n\t$(NOECHO) $(CHMOD) $(PERM_DIR) $(EVIL)\n\
+        \t$(NOECHO) $(TOUCH) $(EVIL)$(DFSEP).exists\n\n\
+        $(INST_LIB)$(DFSEP).other :: Makefile.PL\n\tsomething else\n";
+
+    #[test]
+    fn makemaker_directory_rules_are_satisfied_inside_the_build_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("Foo-Bar-1.0");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("Makefile"), MAKEFILE).unwrap();
+        assert_eq!(prepare_makemaker_dirs(&root), 2);
+        assert!(root.join("blib/lib/.exists").is_file());
+        assert!(root.join("blib/lib/auto/Foo/Bar/.exists").is_file());
+        assert!(!dir.path().join("outside").exists());
+        // Not MakeMaker's: nothing.
+        let other = dir.path().join("Other");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(
+            other.join("Makefile"),
+            MAKEFILE.replace("MakeMaker", "hand"),
+        )
+        .unwrap();
+        assert_eq!(prepare_makemaker_dirs(&other), 0);
+    }
+}
