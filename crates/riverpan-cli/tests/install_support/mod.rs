@@ -275,3 +275,59 @@ impl Server {
         let _ = self.child.wait();
     }
 }
+
+// The install issue's corpus fixture (install_corpus.rs, smoke_corpus.rs).
+
+/// The fetched fixture, or `None` (with the reason on stderr) when it was not fetched.
+pub fn fixture_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("RIVERPAN_INSTALL_FIXTURE")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/riverpan-install-fixture"))
+        })?;
+    if dir.join("manifest.tsv").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "WARNING: the install corpus fixture is missing ({}): run scripts/fetch-install-fixture \
+             (scripts/test does); skipping",
+            dir.display()
+        );
+        None
+    }
+}
+
+pub fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A riverpan data directory holding the fixture: permissions from the real index first,
+/// then the tree.
+pub fn corpus_riverpan(scratch: &Path, corpus: &Path) -> Result<PathBuf, Box<dyn Error>> {
+    let tree = scratch.join("tree");
+    let made = Command::new("python3")
+        .arg(repository_root().join("scripts/install-fixture"))
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--out")
+        .arg(&tree)
+        .output()?;
+    assert!(made.status.success(), "{}", text(&made));
+    let data = scratch.join("data");
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["init", "--policy", "pause"]))?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .args(["perms", "import"])
+        .arg(tree.join("06perms.txt")))?;
+    ok(riverpan(scratch)
+        .arg("--data")
+        .arg(&data)
+        .arg("import")
+        .arg(&tree))?;
+    Ok(data)
+}
