@@ -721,8 +721,8 @@ fn tested_distributions_are_reported_to_a_riverpan() -> TestResult {
 }
 
 /// Each distribution reaches the target whole or not at all: a script that cannot be installed
-/// (a file stands where the lib's `bin` directory goes) keeps its module out too, while the
-/// other distributions of the run are installed.
+/// (a file stands where the lib's `bin` directory goes) keeps its module out too, and what needs
+/// it is not installed, while the other distributions of the run are.
 #[test]
 fn a_distribution_that_cannot_be_installed_leaves_nothing_behind() -> TestResult {
     if !have_make() {
@@ -744,12 +744,18 @@ fn a_distribution_that_cannot_be_installed_leaves_nothing_behind() -> TestResult
                 script: true,
                 ..Dist::default()
             },
+            Dist {
+                name: "Needs-Atomic",
+                version: "0.1",
+                requires: &["Atomic::Dist"],
+                ..Dist::default()
+            },
         ],
     )?;
     let lib = scratch.join("local");
     std::fs::create_dir_all(&lib)?;
     std::fs::write(lib.join("bin"), "not a directory")?;
-    let output = run(install_into(scratch, &data, &lib).args(["Leaf::Dist", "Atomic::Dist"]))?;
+    let output = run(install_into(scratch, &data, &lib).args(["Leaf::Dist", "Needs::Atomic"]))?;
     let printed = text(&output);
     assert_eq!(output.status.code(), Some(1), "{printed}");
     assert!(printed.contains("installed: Leaf-Dist-1.0"), "{printed}");
@@ -759,6 +765,13 @@ fn a_distribution_that_cannot_be_installed_leaves_nothing_behind() -> TestResult
     );
     assert!(lib.join("lib/perl5/Leaf/Dist.pm").is_file());
     assert!(!lib.join("lib/perl5/Atomic").exists(), "{printed}");
+    // What was built against it is not installed either.
+    assert!(!lib.join("lib/perl5/Needs").exists(), "{printed}");
+    assert!(
+        printed.contains("Needs-Atomic-0.1.tar.gz at install")
+            && printed.contains("Atomic-Dist-0.1 could not be installed"),
+        "{printed}"
+    );
     // Nothing of the staging is left in the lib.
     let arch = std::fs::read_dir(lib.join("lib/perl5"))?
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -297,6 +297,8 @@ struct DistWork {
     breaks: BTreeMap<String, String>,
     /// The configure, build and test runs, in order.
     runs: Vec<StepRun>,
+    /// The distributions whose build output its build used: what must be installed before it.
+    build_dependencies: Vec<DistId>,
 }
 
 /// What a worker sends back.
@@ -616,6 +618,11 @@ pub fn install(
                         }
                     }
                     Task::Run(task) => {
+                        if task.step == Step::Build {
+                            if let Some(dist) = work.get_mut(&task.dist) {
+                                dist.build_dependencies = task.dependencies.clone();
+                            }
+                        }
                         let prebuilt = work.get(&task.dist).is_some_and(|w| w.prebuilt);
                         let untested = task.step == Step::Test && !tested_here(&task.dist);
                         if (options.dry_run || prebuilt || untested) && task.step != Step::Fetch {
@@ -890,7 +897,26 @@ pub fn install(
             .iter()
             .map(|(_, root, record)| (root.clone(), record.clone()))
             .collect();
-        let results = perl::install_all_built(&perl, &local, &items)?;
+        // A distribution whose dependency could not be installed is not installed either.
+        let position: BTreeMap<&DistId, usize> = batch
+            .iter()
+            .enumerate()
+            .map(|(n, (dist, _, _))| (dist, n))
+            .collect();
+        let depends_on: Vec<Vec<usize>> = batch
+            .iter()
+            .map(|(dist, _, _)| {
+                work.get(dist)
+                    .map(|w| {
+                        w.build_dependencies
+                            .iter()
+                            .filter_map(|d| position.get(d).copied())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        let results = perl::install_all_built(&perl, &local, &items, &depends_on)?;
         for ((dist, _, record), result) in batch.iter().zip(results) {
             match result {
                 Ok(()) => {

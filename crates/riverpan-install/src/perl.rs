@@ -336,6 +336,7 @@ pub fn install_all_built(
     perl: &Perl,
     target: &LocalLib,
     dists: &[(PathBuf, InstallRecord)],
+    depends_on: &[Vec<usize>],
 ) -> Result<Vec<Result<(), String>>, InstallError> {
     const SCRIPT: &str = r#"use ExtUtils::Install; use Cwd (); $| = 1; my $start = Cwd::getcwd();
         while (my $line = <STDIN>) { chomp $line;
@@ -414,16 +415,31 @@ pub fn install_all_built(
             Err(parts.next().unwrap_or("failed").to_string())
         };
     }
-    // In dependency order: a distribution reaches the target only once it is wholly staged.
-    let results = staged
+    // In dependency order: a distribution reaches the target only once it is wholly staged,
+    // and only when what it was built against (`depends_on`, earlier indices) got there too.
+    let mut results: Vec<Result<(), String>> = Vec::with_capacity(dists.len());
+    for (n, (staged, ((root, record), stage))) in staged
         .into_iter()
         .zip(dists.iter().zip(&stages))
-        .map(|(staged, ((root, record), stage))| {
-            staged?;
-            stage.move_into(target, record)?;
-            write_meta(target, root, record)
-        })
-        .collect();
+        .enumerate()
+    {
+        let missing = depends_on
+            .get(n)
+            .into_iter()
+            .flatten()
+            .find(|&&dependency| results.get(dependency).is_some_and(Result::is_err));
+        let result = match (staged, missing) {
+            (Err(error), _) => Err(error),
+            (Ok(()), Some(&dependency)) => Err(format!(
+                "not installed: {} could not be installed",
+                dists[dependency].1.dist
+            )),
+            (Ok(()), None) => stage
+                .move_into(target, record)
+                .and_then(|()| write_meta(target, root, record)),
+        };
+        results.push(result);
+    }
     let _ = std::fs::remove_dir_all(&staging);
     Ok(results)
 }
