@@ -132,6 +132,9 @@ pub(crate) struct ServerSection {
     pub deletion_delay: Option<String>,
     /// `admin = "ADMIN"`: the administrator created on first start (env `RIVERPAN_ADMIN`).
     pub admin: Option<String>,
+    /// `public_url = "https://cpan.example.org/"`: the address clients reach this riverpan at,
+    /// quoted in reports (env `RIVERPAN_PUBLIC_URL`).
+    pub public_url: Option<String>,
 }
 
 /// A config file together with where it came from (for messages).

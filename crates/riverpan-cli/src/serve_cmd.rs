@@ -53,6 +53,11 @@ pub(crate) struct ServeArgs {
     /// Address to listen on, e.g. 127.0.0.1:5000 or [::]:80 [default: 127.0.0.1:5000].
     #[arg(long, value_name = "ADDR", env = "RIVERPAN_LISTEN")]
     listen: Option<String>,
+    /// The address clients reach this riverpan at (e.g. https://cpan.example.org/), quoted in
+    /// reports' commands [default: `public_url` in [server], else http://ADDR/ when ADDR is a
+    /// specific address].
+    #[arg(long, value_name = "URL", env = "RIVERPAN_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 /// Runs `riverpan serve`.
@@ -105,6 +110,17 @@ pub(crate) fn run(globals: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<E
         let addr = listener
             .local_addr()
             .context("cannot read the listening address")?;
+        // What the indexer's reports quote as the address to run commands against.
+        let public_url = args
+            .public_url
+            .clone()
+            .or_else(|| loaded.file.server.public_url.clone())
+            .or_else(|| (!addr.ip().is_unspecified()).then(|| format!("http://{addr}/")));
+        if let Some(url) = &public_url {
+            Store::open(&data_dir)?
+                .set_setting(riverpan_repository::settings::PUBLIC_URL, url)
+                .context("cannot record the public address")?;
+        }
         tracing::info!(
             "riverpan {} serving http://{addr}/ (data directory {})",
             env!("CARGO_PKG_VERSION"),

@@ -156,6 +156,10 @@ pub struct RiverNote {
     pub band: String,
     /// The practices the consensus recommends for that band, one sentence each.
     pub advice: Vec<String>,
+    /// The riverpan's own address (`[server] public_url`), for the `riverpan smoke --from`
+    /// command; `None`: the command says `URL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smoke_from: Option<String>,
 }
 
 /// How many direct dependents the report's `riverpan smoke --downriver` command tests before it
@@ -453,14 +457,20 @@ impl IndexReport {
             } else {
                 format!("--top {DOWNRIVER_TOP}")
             };
-            out.push_str(&wrap(
-                "To test its dependents with a release before you ship it (a trial release here, or the tarball on your disk in place of this file), run, with this riverpan's address as URL:",
-                0,
-                0,
-            ));
+            let (from, intro) = match &river.smoke_from {
+                Some(url) => (
+                    url.as_str(),
+                    "To test its dependents with a release before you ship it (a trial release here, or the tarball on your disk in place of this file), run:",
+                ),
+                None => (
+                    "URL",
+                    "To test its dependents with a release before you ship it (a trial release here, or the tarball on your disk in place of this file), run, with this riverpan's address as URL:",
+                ),
+            };
+            out.push_str(&wrap(intro, 0, 0));
             out.push('\n');
             out.push_str(&format!(
-                "     riverpan smoke --from URL --downriver {} {scope}\n\n",
+                "     riverpan smoke --from {from} --downriver {} {scope}\n\n",
                 self.short_dist()
             ));
         }

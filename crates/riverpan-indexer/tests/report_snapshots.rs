@@ -36,6 +36,7 @@ fn snapshot_upriver_upload_with_the_downriver_command() {
         total: 1200,
         band: "way upriver".into(),
         advice: vec!["Test its dependents before a stable release.".into()],
+        smoke_from: None,
     });
     let text = report.render_text();
     assert!(text.contains(
@@ -48,6 +49,15 @@ fn snapshot_upriver_upload_with_the_downriver_command() {
     assert!(report
         .render_text()
         .contains("riverpan smoke --from URL --downriver OPRIME/XForm-Rollout-1.00.tar.gz --all"));
+    // With the riverpan's address configured, the command is exact.
+    if let Some(river) = report.river.as_mut() {
+        river.smoke_from = Some("https://cpan.example.org/".into());
+    }
+    let exact = report.render_text();
+    assert!(exact.contains(
+        "riverpan smoke --from https://cpan.example.org/ --downriver OPRIME/XForm-Rollout-1.00.tar.gz --all"
+    ));
+    assert!(!exact.contains("as URL"));
 }
 
 #[test]
@@ -155,6 +165,7 @@ fn snapshot_license_nudges() {
             total: 340,
             band: band.into(),
             advice: Vec::new(),
+            smoke_from: None,
         });
         report
     };

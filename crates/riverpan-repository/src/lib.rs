@@ -58,6 +58,9 @@ pub mod settings {
     pub const POLICY: &str = "index.policy";
     /// `off`, `warn` or `refuse`.
     pub const UPLOAD_PRECHECK: &str = "index.upload_precheck";
+    /// The address clients reach this riverpan at (`http://cpan.example.org/`), which reports
+    /// quote in commands; `riverpan serve` sets it.
+    pub const PUBLIC_URL: &str = "server.public_url";
 }
 
 /// Everything that can go wrong.

@@ -320,6 +320,9 @@ pub(crate) fn river_note(
                 .into_iter()
                 .map(str::to_string)
                 .collect(),
+            smoke_from: tx
+                .setting(crate::settings::PUBLIC_URL)?
+                .filter(|url| !url.is_empty()),
         }))
     }
 }

@@ -417,6 +417,19 @@ impl IndexTransaction<'_> {
         Ok(())
     }
 
+    /// The value of the repository setting `key` (as [`crate::Store::setting`]), in this
+    /// transaction.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT value FROM repository WHERE key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     /// Counts one more change of the index (in this transaction): the publisher compares it with
     /// the generation it last published to know whether the files lag behind the database.
     pub fn bump_generation(&self) -> Result<(), StoreError> {
