@@ -519,11 +519,7 @@ pub fn install(
                             let _ = scheduler.already_installed(&module, &perl.version);
                             continue;
                         }
-                        let installed = if module == "perl" {
-                            Some(perl.version.clone())
-                        } else {
-                            installed_cache.get(&module).cloned().flatten()
-                        };
+                        let installed = installed_cache.get(&module).cloned().flatten();
                         let reinstalled = options.reinstall && target_modules.contains(&module);
                         let sufficient = !reinstalled
                             && installed.as_deref().is_some_and(|version| {
@@ -1082,18 +1078,8 @@ fn pinned_release(
     let dest = work_dir.join(format!(".pin-{}-{}", std::process::id(), fetched.sha256));
     let root = expand(name, &fetched.bytes, &dest)?;
     let version = info.version().unwrap_or("0").to_string();
-    let mut provides: Vec<(String, String)> = read_prereqs(&root, false)
-        .map(|meta| {
-            meta.provides
-                .iter()
-                .map(|(p, v)| (p.clone(), v.version.clone().unwrap_or_else(|| "0".into())))
-                .collect()
-        })
-        .unwrap_or_default();
+    let provides = provides_of(read_prereqs(&root, false).as_ref(), &main, &version);
     let _ = std::fs::remove_dir_all(&dest);
-    if !provides.iter().any(|(p, _)| *p == main) {
-        provides.push((main.clone(), version));
-    }
     Ok((path, provides, main))
 }
 
@@ -1484,6 +1470,27 @@ fn fetched_result(root: PathBuf, sha256: String, from_cache: bool) -> Result<Ste
     })
 }
 
+/// What a release outside the index provides: META's `provides` (a package without a version
+/// at `0`), and its main module at the release's version when META does not list it.
+fn provides_of(
+    meta: Option<&cpan_meta::CpanMeta>,
+    main: &str,
+    version: &str,
+) -> Vec<(String, String)> {
+    let mut provides: Vec<(String, String)> = meta
+        .map(|meta| {
+            meta.provides
+                .iter()
+                .map(|(p, v)| (p.clone(), v.version.clone().unwrap_or_else(|| "0".into())))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !provides.iter().any(|(p, _)| p == main) {
+        provides.push((main.to_string(), version.to_string()));
+    }
+    provides
+}
+
 /// A local target, read before planning.
 struct LocalRelease {
     /// Its distribution id: the absolute path.
@@ -1545,17 +1552,7 @@ fn local_release(path: &Path, work_dir: &Path) -> Result<LocalRelease, InstallEr
         .or_else(|| info.version().map(str::to_string))
         .unwrap_or_else(|| "0".to_string());
     let main = name.replace('-', "::");
-    let mut provides: Vec<(String, String)> = meta
-        .map(|meta| {
-            meta.provides
-                .iter()
-                .map(|(p, v)| (p.clone(), v.version.clone().unwrap_or_else(|| "0".into())))
-                .collect()
-        })
-        .unwrap_or_default();
-    if !provides.iter().any(|(p, _)| *p == main) {
-        provides.push((main.clone(), version.clone()));
-    }
+    let provides = provides_of(meta.as_ref(), &main, &version);
     Ok(LocalRelease {
         id: absolute.to_string_lossy().into_owned(),
         path: absolute,

@@ -471,7 +471,7 @@ impl Stage {
             (&self.arch, &target.arch),
             (&self.bin, &target.bin),
         ] {
-            for relative in staged_files(from) {
+            for relative in crate::work::files_below(from) {
                 moves.push((from.join(&relative), to.join(&relative)));
             }
         }
@@ -554,27 +554,6 @@ fn remove_empty_dirs(dir: &Path) {
         }
     }
     let _ = std::fs::remove_dir(dir);
-}
-
-/// Regular files and symbolic links below `dir`, relative to it.
-fn staged_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(dir.join(&relative)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = relative.join(entry.file_name());
-            match entry.file_type() {
-                Ok(kind) if kind.is_dir() => pending.push(path),
-                Ok(_) => found.push(path),
-                Err(_) => {}
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 /// Renames `from` to `to` (replacing it); across file systems, copies beside `to` first and

@@ -198,14 +198,21 @@ impl ReportSender {
         self.perl.report_version()
     }
 
-    /// The v3 report for `tested`, or why none is sent.
-    pub fn report_of(&self, tested: &TestedDist) -> Result<serde_json::Value, ReportOutcome> {
+    /// The grade and the v3 report for `tested`, or why none is sent.
+    pub fn report_of(
+        &self,
+        tested: &TestedDist,
+    ) -> Result<(Grade, serde_json::Value), ReportOutcome> {
         let verdict = verdict_of(tested, self.harness);
-        if let Verdict::Discard { reason, .. } = &verdict {
-            return Err(ReportOutcome::Discarded {
-                reason: reason.clone(),
-            });
-        }
+        let grade = match &verdict {
+            Verdict::Report { grade, .. } => *grade,
+            Verdict::Discard { reason, .. } => {
+                return Err(ReportOutcome::Discarded {
+                    reason: reason.clone(),
+                })
+            }
+            Verdict::Continue { .. } => Grade::Unknown,
+        };
         let distribution = DistributionId::from_path(&tested.path)
             .or_else(|_| DistributionId::from_path(&format!("authors/id/{}", tested.path)))
             .map_err(|error| ReportOutcome::Failed {
@@ -241,21 +248,19 @@ impl ReportSender {
         input.environment = &environment;
         input.duration = Some(duration);
         input.comments = self.comments.as_deref();
-        cpan_reporter::build_report(&input).map_err(|error| ReportOutcome::Failed {
-            why: error.to_string(),
-        })
+        cpan_reporter::build_report(&input)
+            .map(|report| (grade, report))
+            .map_err(|error| ReportOutcome::Failed {
+                why: error.to_string(),
+            })
     }
 
     /// Grades `tested` and sends its report (`POST /v3/report`).
     pub fn send(&self, tested: &TestedDist) -> ReportOutcome {
-        let report = match self.report_of(tested) {
-            Ok(report) => report,
+        let (grade, report) = match self.report_of(tested) {
+            Ok(graded) => graded,
             Err(outcome) => return outcome,
         };
-        let grade = report["result"]["grade"]
-            .as_str()
-            .and_then(parse_grade)
-            .unwrap_or(Grade::Unknown);
         let url = format!("{}v3/report", self.base);
         let request = self
             .agent
@@ -283,16 +288,6 @@ impl ReportSender {
                 why: format!("{url}: {error}"),
             },
         }
-    }
-}
-
-fn parse_grade(text: &str) -> Option<Grade> {
-    match text {
-        "pass" => Some(Grade::Pass),
-        "fail" => Some(Grade::Fail),
-        "na" => Some(Grade::Na),
-        "unknown" => Some(Grade::Unknown),
-        _ => None,
     }
 }
 

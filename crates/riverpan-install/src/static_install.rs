@@ -6,10 +6,10 @@
 //! `module-share/<Mod-Name>/` to `blib/lib/auto/share/module/<Mod-Name>`; test runs
 //! `TAP::Harness::Env` over `t/**/*.t` with `blib/arch` and `blib/lib`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use crate::work::StepOutput;
+use crate::work::{files_below, StepOutput};
 use crate::InstallError;
 
 /// Whether META opts in: `x_static_install` is `1`, the only version of the spec (a later,
@@ -52,7 +52,7 @@ pub fn build(root: &Path, dist_name: &str, perl: &Path) -> Result<StepOutput, In
             .map_err(InstallError::io(format!("creating blib/{dir}")))?;
     }
     let mut copied = 0usize;
-    for file in files_below(&root.join("lib"))? {
+    for file in files_below(&root.join("lib")) {
         let name = file.to_string_lossy();
         if name.ends_with(".pm") || name.ends_with(".pod") {
             copy_file(&root.join("lib").join(&file), &blib.join("lib").join(&file))?;
@@ -60,14 +60,14 @@ pub fn build(root: &Path, dist_name: &str, perl: &Path) -> Result<StepOutput, In
         }
     }
     let share = blib.join("lib/auto/share");
-    for file in files_below(&root.join("share"))? {
+    for file in files_below(&root.join("share")) {
         copy_file(
             &root.join("share").join(&file),
             &share.join("dist").join(dist_name).join(&file),
         )?;
         copied += 1;
     }
-    for file in files_below(&root.join("module-share"))? {
+    for file in files_below(&root.join("module-share")) {
         copy_file(
             &root.join("module-share").join(&file),
             &share.join("module").join(&file),
@@ -108,7 +108,7 @@ pub fn test_arguments(root: &Path) -> Result<Vec<String>, InstallError> {
           lib => [ map { File::Spec->rel2abs(File::Spec->catdir('blib', $_)) } qw(arch lib) ] }); \
         if (!@ARGV) { print \"No tests defined\\n\"; exit 0 } \
         exit($harness->runtests(@ARGV)->has_errors ? 1 : 0);";
-    let mut tests: Vec<String> = files_below(&root.join("t"))?
+    let mut tests: Vec<String> = files_below(&root.join("t"))
         .into_iter()
         .filter(|file| file.extension().is_some_and(|ext| ext == "t"))
         .map(|file| Path::new("t").join(file).to_string_lossy().into_owned())
@@ -176,32 +176,6 @@ fn copy_file(from: &Path, to: &Path) -> Result<(), InstallError> {
     }
     std::fs::copy(from, to).map_err(InstallError::io(format!("copying {}", from.display())))?;
     Ok(())
-}
-
-/// Regular files below `dir`, relative to it (none when it does not exist); links are not
-/// followed (the expanded tree holds none that leave it, but a build never needs them).
-fn files_below(dir: &Path) -> Result<Vec<PathBuf>, InstallError> {
-    let mut found = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(dir.join(&relative)) else {
-            continue;
-        };
-        for entry in entries {
-            let entry = entry.map_err(InstallError::io(format!("reading {}", dir.display())))?;
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let path = relative.join(entry.file_name());
-            if kind.is_dir() {
-                pending.push(path);
-            } else if kind.is_file() {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 #[cfg(test)]

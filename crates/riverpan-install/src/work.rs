@@ -387,6 +387,28 @@ pub fn prepare_makemaker_dirs(root: &Path) -> usize {
     prepared
 }
 
+/// The files below `dir` (anything that is not a directory; links are not followed), relative
+/// to it and sorted; none when it does not exist.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(dir.join(&relative)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = relative.join(entry.file_name());
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push(path),
+                Ok(_) => found.push(path),
+                Err(_) => {}
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 #[cfg(test)]
 mod makemaker_dirs_tests {
     use super::prepare_makemaker_dirs;
